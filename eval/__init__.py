@@ -1,0 +1,1 @@
+"""The evaluation harness: question sets -> retrieval and answer metrics -> reports."""

@@ -1,0 +1,1 @@
+"""The write path: minutes files -> documents -> chunks -> embeddings -> on-disk index."""

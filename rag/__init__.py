@@ -1,0 +1,1 @@
+"""The read path: question -> retrieval over the index -> cited, extractive answer."""

@@ -1,0 +1,69 @@
+"""The JSON contract shared by ``minutes search/ask --json`` and the HTTP service.
+
+These pydantic models are the only shapes that leave the read path; the server
+returns them unchanged (adding ``view_url`` to each source).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pydantic import BaseModel, Field
+
+
+class Filters(BaseModel):
+    """Restrictions on which passages may be retrieved. Unset fields do not restrict."""
+
+    committee: str | None = Field(None, description="Committee name, matched case-insensitively as a substring.")
+    council: str | None = Field(None, description="Council name, matched case-insensitively as a substring.")
+    since: date | None = Field(None, description="Earliest meeting date (inclusive).")
+    until: date | None = Field(None, description="Latest meeting date (inclusive).")
+    file: str | None = Field(None, description="Exact file name of one ingested document.")
+
+
+class Source(BaseModel):
+    """Where a passage comes from: enough to open and check it."""
+
+    doc_id: str
+    file: str
+    start: int = Field(description="Character offset of the passage in the stored document text.")
+    end: int = Field(description="End offset (exclusive); text == document[start:end].")
+    page: int | None = None
+    council: str | None = None
+    committee: str | None = None
+    meeting_date: str | None = None
+    title: str | None = None
+    url: str | None = None
+    view_url: str | None = Field(None, description="The service's highlighted view of this span (HTTP only).")
+
+
+class Passage(BaseModel):
+    """One retrieved passage, ranked."""
+
+    id: str
+    rank: int
+    score: float
+    text: str
+    source: Source
+
+
+class Citation(BaseModel):
+    """Answer citation [n]: an exact quote from one retrieved passage."""
+
+    n: int
+    passage_id: str
+    quote: str
+
+
+class SearchResponse(BaseModel):
+    query: str
+    passages: list[Passage]
+
+
+class AskResponse(BaseModel):
+    question: str
+    answer: str
+    abstained: bool
+    citations: list[Citation]
+    passages: list[Passage]
+    suggestions: list[str] = Field(default_factory=list, description="When abstaining: filters or topics to try.")

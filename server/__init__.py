@@ -1,0 +1,1 @@
+"""The HTTP service exposing the read path (FastAPI)."""

@@ -1,0 +1,1 @@
+"""The Gradio front end: a pure HTTP client of the service."""
