@@ -1,0 +1,46 @@
+# minutes-qa: `make run` builds the sample index and starts the product; `make test` runs every test.
+VENV      := .venv
+PYTHON    := $(VENV)/bin/python
+MINUTES   := $(VENV)/bin/minutes
+INDEX     ?= var/sample-index
+QUESTION  ?= what did the board say about workforce risk?
+HOST      ?= 127.0.0.1
+PORT      ?= 8000
+UI_PORT   ?= 7860
+
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export TOKENIZERS_PARALLELISM := false
+
+.PHONY: install run index ask test browser bench clean
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PYTHON) || python3 -m venv $(VENV)
+	$(PYTHON) -m pip install --quiet --upgrade pip
+	# The CPU wheel of torch first, pinned: an unpinned torch pulls a multi-GB CUDA build.
+	$(PYTHON) -m pip install --quiet torch==2.13.0
+	$(PYTHON) -m pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+
+index: install
+	$(MINUTES) ingest sample/corpus --index $(INDEX) --prune
+
+ask: index
+	$(MINUTES) ask "$(QUESTION)" --index $(INDEX)
+
+run: index
+	$(MINUTES) ask "$(QUESTION)" --index $(INDEX)
+
+browser:
+	scripts/install-browser.sh
+
+test: install browser
+	$(PYTHON) -m pytest
+
+bench: install
+	$(PYTHON) benchmarks/bench_ingest.py
+
+clean:
+	rm -rf var .pytest_cache

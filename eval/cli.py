@@ -1,0 +1,165 @@
+"""``minutes eval``: the command-line face of the harness.
+
+``eval_command`` carries the typer annotations and is mounted by ``minutes/cli.py`` with
+``app.command("eval")(eval_command)``; ``run_eval`` and ``run_compare`` do the work and
+can be called directly (tests, notebooks).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from index.errors import WritePathError
+from minutes.settings import Settings, get_settings
+
+from .compare import Comparison, compare_reports, render_comparison
+from .metrics import QuestionResult, score_config
+from .questions import QuestionFileError, load_questions
+from .relevance import GoldQuoteNotFound
+from .report import build_report, load_report, summary_table, write_reports
+from .runner import Backend, EvalError, HttpBackend, InProcessBackend, build_index, locate_gold, run_questions
+
+SAMPLE_QUESTIONS = Path(__file__).with_name("sample_questions.jsonl")
+SAMPLE_CORPUS = Path(__file__).resolve().parents[1] / "sample" / "corpus"
+DEFAULT_INDEX_DIR = Path("var/eval-index")
+DEFAULT_CONFIGS = "dense,bm25,hybrid"
+
+
+def parse_configs(configs: str) -> list[str]:
+    """``"dense, bm25,hybrid"`` -> ``["dense", "bm25", "hybrid"]``, rejecting empty and repeated names."""
+    names = [name.strip() for name in configs.split(",") if name.strip()]
+    if not names:
+        raise EvalError("--configs is empty: give comma-separated retrievers, e.g. dense,bm25,hybrid.")
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise EvalError(f"--configs names {', '.join(repeated)} more than once.")
+    return names
+
+
+def run_eval(
+    question_files: Sequence[Path],
+    corpus: Sequence[Path],
+    configs: Sequence[str],
+    k: int,
+    out_dir: Path,
+    index_dir: Path | None = None,
+    api: str | None = None,
+    settings: Settings | None = None,
+    console: Console | None = None,
+) -> dict[str, Any]:
+    """Evaluate ``configs`` on the questions and write report.json, report.md and chart.png to ``out_dir``.
+
+    In process (no ``api``), the index at ``index_dir`` is first brought up to date with
+    exactly the ``corpus`` folders. With ``api``, the running service's index is used and
+    ``corpus``/``index_dir`` must be empty. Returns the report dict.
+    """
+    settings = settings or get_settings()
+    console = console or Console()
+    questions = load_questions(question_files)
+    if api is not None and (corpus or index_dir is not None):
+        raise EvalError("--corpus and --index are for in-process runs; with --api the service's own index is used.")
+    meta: dict[str, Any] = {
+        "question_files": [str(path) for path in question_files],
+        "corpus": [str(folder) for folder in corpus],
+        "api": api,
+        "configs": list(configs),
+        "k": k,
+    }
+    backend: Backend
+    if api is None:
+        index_dir = index_dir or DEFAULT_INDEX_DIR
+        settings = settings.model_copy(update={"index_dir": index_dir})
+        console.print(f"Indexing {', '.join(map(str, corpus))} into {index_dir} (unchanged files are reused)")
+        ingest_report = build_index(corpus, index_dir, settings)
+        for file, reason in ingest_report.failed:
+            console.print(f"[yellow]Not indexed: {file}: {reason}[/yellow]")
+        meta |= {
+            "index": str(index_dir),
+            "model": settings.model,
+            "embed_backend": settings.embed_backend,
+            "index_generation": ingest_report.generation,
+            "documents": ingest_report.documents,
+            "chunks": ingest_report.chunks,
+        }
+        backend = InProcessBackend(index_dir, settings)
+    else:
+        backend = HttpBackend(api, settings.api_timeout_seconds)
+    try:
+        spans = locate_gold(questions, backend)
+        with Progress(
+            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console
+        ) as progress:
+            task = progress.add_task("asking", total=len(questions) * len(configs))
+
+            def advance(config: str, result: QuestionResult) -> None:
+                progress.update(task, advance=1, description=f"{config}: {result.question.id}")
+
+            results = run_questions(backend, questions, spans, configs, k, on_result=advance)
+    finally:
+        backend.close()
+    scores = {config: score_config(config_results, k) for config, config_results in results.items()}
+    report = build_report(meta, questions, spans, results, scores)
+    paths = write_reports(report, out_dir)
+    console.print(summary_table(report))
+    console.print(f"Wrote {paths['json']}, {paths['markdown']} and {paths['chart']}")
+    return report
+
+
+def run_compare(report_a: Path, report_b: Path, console: Console | None = None) -> Comparison:
+    """Print what changed from run A to run B, question by question, and return the comparison."""
+    console = console or Console()
+    comparison = compare_reports(load_report(report_a), load_report(report_b))
+    console.print(render_comparison(comparison, str(report_a), str(report_b)))
+    return comparison
+
+
+def eval_command(
+    questions: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Question JSONL files (format: eval/README.md). Default: the bundled sample questions."),
+    ] = None,
+    corpus: Annotated[
+        list[Path] | None,
+        typer.Option("--corpus", help="Corpus folder; repeat for several. All are indexed together. Default: sample/corpus."),
+    ] = None,
+    index: Annotated[
+        Path | None, typer.Option("--index", help=f"Index directory to build or reuse. Default: {DEFAULT_INDEX_DIR}.")
+    ] = None,
+    configs: Annotated[str, typer.Option("--configs", help="Comma-separated retrievers to compare.")] = DEFAULT_CONFIGS,
+    k: Annotated[int, typer.Option("--k", min=1, help="Passages retrieved per question.")] = 10,
+    out: Annotated[Path, typer.Option("--out", help="Folder for report.json, report.md and chart.png.")] = Path(
+        "eval-out"
+    ),
+    api: Annotated[
+        str | None, typer.Option("--api", help="Ask a running service at this URL instead of the engine in process.")
+    ] = None,
+    compare: Annotated[
+        tuple[Path, Path] | None,
+        typer.Option("--compare", help="Compare two report.json files (A B) question by question; nothing is run."),
+    ] = None,
+) -> None:
+    """Evaluate retrieval and answers on question sets; or compare two runs with --compare."""
+    console = Console()
+    try:
+        if compare is not None:
+            run_compare(compare[0], compare[1], console)
+            return
+        run_eval(
+            question_files=questions or [SAMPLE_QUESTIONS],
+            corpus=corpus or ([] if api else [SAMPLE_CORPUS]),
+            configs=parse_configs(configs),
+            k=k,
+            out_dir=out,
+            index_dir=index,
+            api=api,
+            console=console,
+        )
+    except (QuestionFileError, GoldQuoteNotFound, EvalError, WritePathError, FileNotFoundError, ValueError) as error:
+        console.print(f"[red]minutes eval: {error}[/red]")
+        raise typer.Exit(code=1) from error

@@ -1,0 +1,315 @@
+"""Reports of an evaluation run: report.json (everything), report.md, chart.png and the terminal table.
+
+The JSON report is built first and every other output is rendered from it, so what
+``--compare`` reads is exactly what the Markdown and the chart show.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from rich.table import Table
+
+from .metrics import SUMMARY_KEYS, ConfigScores, QuestionResult
+from .questions import Question
+from .relevance import GoldSpan
+
+REPORT_FORMAT = "minutes-eval-report/1"
+RATE_KEYS: frozenset[str] = frozenset(SUMMARY_KEYS) - {"latency_p50_ms", "latency_p95_ms"}
+WORST_QUESTIONS = 5
+EXCERPT_CHARS = 200
+
+
+def metric_label(key: str, k: int) -> str:
+    """The column heading of a summary figure."""
+    labels = {
+        "recall@k": f"recall@{k}",
+        "mrr@10": "MRR@10",
+        "ndcg@10": "nDCG@10",
+        "citation_precision": "cit. precision",
+        "good_citation_rate": "≥1 good cit.",
+        "keyword_recall": "keyword recall",
+        "answered_rate": "answered",
+        "abstention_rate": "abstained (unans.)",
+        "latency_p50_ms": "p50 ms",
+        "latency_p95_ms": "p95 ms",
+    }
+    return labels.get(key, key)
+
+
+def format_figure(key: str, value: float | None) -> str:
+    """A figure as shown in tables: rates to 3 decimals, latencies in whole ms, '–' when not measured."""
+    if value is None:
+        return "–"
+    return f"{value:.3f}" if key in RATE_KEYS else f"{value:.0f}"
+
+
+def build_report(
+    meta: Mapping[str, Any],
+    questions: Sequence[Question],
+    spans: Mapping[str, Sequence[GoldSpan]],
+    results: Mapping[str, Sequence[QuestionResult]],
+    scores: Mapping[str, ConfigScores],
+) -> dict[str, Any]:
+    """The whole run as one JSON-ready dict: summaries, and every question's passages and answers.
+
+    ``spans`` are the gold spans by question id; ``results`` and ``scores`` are keyed by
+    configuration and list questions in the order of ``questions``.
+    """
+    per_question: list[dict[str, Any]] = []
+    for position, question in enumerate(questions):
+        entry: dict[str, Any] = {
+            "id": question.id,
+            "question": question.question,
+            "type": question.type,
+            "answerable": question.answerable,
+            "keywords": list(question.keywords),
+            "reference_answer": question.answer,
+            "gold": [
+                {
+                    "file": gold.file,
+                    "quote": gold.quote,
+                    "spans": [[span.start, span.end] for span in spans[question.id] if span.gold_index == index],
+                }
+                for index, gold in enumerate(question.gold)
+            ],
+            "results": {},
+        }
+        for config, config_results in results.items():
+            result, score = config_results[position], scores[config].questions[position]
+            response = result.response
+            entry["results"][config] = {
+                "latency_ms": round(result.latency_ms, 2),
+                "abstained": response.abstained,
+                "answer": response.answer,
+                "citations": [
+                    {"n": citation.n, "passage_id": citation.passage_id, "quote": citation.quote, "good": good}
+                    for citation, good in zip(response.citations, score.citation_good, strict=True)
+                ],
+                "passages": [
+                    {
+                        "rank": passage.rank,
+                        "id": passage.id,
+                        "file": passage.source.file,
+                        "start": passage.source.start,
+                        "end": passage.source.end,
+                        "score": passage.score,
+                        "gold": list(gold),
+                        "text": passage.text,
+                    }
+                    for passage, gold in zip(response.passages, score.passage_gold, strict=True)
+                ],
+                "first_relevant_rank": score.first_relevant_rank,
+                "metrics": score.retrieval
+                | {"citation_precision": score.citation_precision, "keyword_recall": score.keyword_recall},
+            }
+        per_question.append(entry)
+    return {
+        "format": REPORT_FORMAT,
+        "meta": {
+            "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            **meta,
+            "questions": len(questions),
+            "types": dict(sorted(Counter(question.type for question in questions).items())),
+        },
+        "configs": {
+            config: {"overall": config_scores.overall, "by_type": config_scores.by_type}
+            for config, config_scores in scores.items()
+        },
+        "questions": per_question,
+    }
+
+
+def load_report(path: Path) -> dict[str, Any]:
+    """Read a report.json written by :func:`write_reports`, checking it is one."""
+    try:
+        report = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise FileNotFoundError(f"Report {path} does not exist; run `minutes eval --out DIR` first.") from None
+    except json.JSONDecodeError as error:
+        raise ValueError(f"{path} is not valid JSON ({error.msg}, line {error.lineno}).") from None
+    if not isinstance(report, dict) or report.get("format") != REPORT_FORMAT:
+        raise ValueError(f"{path} is not a minutes eval report (expected format '{REPORT_FORMAT}').")
+    return report
+
+
+def summary_table(report: Mapping[str, Any]) -> Table:
+    """The terminal summary: one row per configuration, one column per figure."""
+    k = report["meta"]["k"]
+    table = Table(title=f"minutes eval: {report['meta']['questions']} questions, k={k}")
+    table.add_column("config", style="bold")
+    for key in SUMMARY_KEYS:
+        table.add_column(metric_label(key, k), justify="right")
+    for config, figures in report["configs"].items():
+        table.add_row(config, *(format_figure(key, figures["overall"][key]) for key in SUMMARY_KEYS))
+    return table
+
+
+def markdown_escape(text: str) -> str:
+    """Minutes text made inert in Markdown: one line, markup characters escaped, HTML defused.
+
+    Text from minutes is untrusted, so nothing in it may become a link, an HTML tag or a
+    table cell boundary in the report.
+    """
+    text = " ".join(text.split())
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return re.sub(r"([\\`*_{}\[\]()#+!|~])", r"\\\1", text)
+
+
+def _excerpt(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= EXCERPT_CHARS else text[: EXCERPT_CHARS - 1] + "…"
+
+
+def _markdown_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return lines
+
+
+def _worst(report: Mapping[str, Any], config: str) -> list[dict[str, Any]]:
+    """Answerable questions ranked from worst retrieval: no relevant passage first, then late, then low nDCG."""
+    answerable = [entry for entry in report["questions"] if entry["answerable"]]
+
+    def badness(entry: dict[str, Any]) -> tuple[float, float, float]:
+        result = entry["results"][config]
+        rank = result["first_relevant_rank"]
+        return (
+            -(rank if rank is not None else float("inf")),
+            result["metrics"]["ndcg@10"],
+            result["metrics"]["recall@k"],
+        )
+
+    return sorted(answerable, key=badness)[:WORST_QUESTIONS]
+
+
+def render_markdown(report: Mapping[str, Any]) -> str:
+    """report.md: overall and per-type tables for each configuration, then the worst questions."""
+    meta, k = report["meta"], report["meta"]["k"]
+    labels = [metric_label(key, k) for key in SUMMARY_KEYS]
+    lines = [
+        "# minutes eval report",
+        "",
+        f"- created: {meta['created']}",
+        f"- questions: {meta['questions']} from {', '.join(markdown_escape(str(p)) for p in meta['question_files'])}",
+        f"- question types: {', '.join(f'{name} {count}' for name, count in meta['types'].items())}",
+        f"- corpus: {', '.join(markdown_escape(str(p)) for p in meta['corpus']) or '(the service’s index)'}",
+        f"- answered by: {markdown_escape(meta['api']) if meta.get('api') else 'the engine in process'}; k = {k}",
+        "",
+        "Retrieval figures are means over answerable questions; a passage is relevant when its span "
+        "overlaps a gold quote's span. Citation precision is over answerable questions whose answer "
+        "cites anything; abstained (unans.) is over unanswerable questions.",
+        "",
+        "## Configurations",
+        "",
+    ]
+    lines += _markdown_table(
+        ["config", *labels],
+        [
+            [config, *(format_figure(key, figures["overall"][key]) for key in SUMMARY_KEYS)]
+            for config, figures in report["configs"].items()
+        ],
+    )
+    for config, figures in report["configs"].items():
+        lines += ["", f"## {config}: by question type", ""]
+        lines += _markdown_table(
+            ["type", "n", *labels],
+            [
+                [question_type, str(meta["types"][question_type])]
+                + [format_figure(key, type_figures[key]) for key in SUMMARY_KEYS]
+                for question_type, type_figures in figures["by_type"].items()
+            ],
+        )
+    for config in report["configs"]:
+        lines += ["", f"## {config}: worst questions", ""]
+        for entry in _worst(report, config):
+            lines += _worst_entry(entry, config)
+        missed = [
+            entry["id"]
+            for entry in report["questions"]
+            if not entry["answerable"] and not entry["results"][config]["abstained"]
+        ]
+        if missed:
+            lines += ["", f"Unanswerable questions answered instead of abstaining: {', '.join(missed)}"]
+    return "\n".join(lines) + "\n"
+
+
+def _worst_entry(entry: Mapping[str, Any], config: str) -> list[str]:
+    result = entry["results"][config]
+    rank = result["first_relevant_rank"]
+    metrics = result["metrics"]
+    lines = [
+        f"### {entry['id']} ({entry['type']}): {markdown_escape(entry['question'])}",
+        "",
+        f"First relevant passage: {rank if rank is not None else 'none retrieved'}; "
+        f"nDCG@10 {metrics['ndcg@10']:.3f}; recall {metrics['recall@k']:.3f}; "
+        f"{'abstained' if result['abstained'] else 'answered'}.",
+        "",
+        "Gold:",
+    ]
+    lines += [f"- `{gold['file']}`: {markdown_escape(_excerpt(gold['quote']))}" for gold in entry["gold"]]
+    lines += ["", "Retrieved (top 3):"]
+    for passage in result["passages"][:3]:
+        mark = "relevant" if passage["gold"] else "not relevant"
+        lines.append(
+            f"{passage['rank']}. `{passage['file']}` [{passage['start']}:{passage['end']}] ({mark}): "
+            f"{markdown_escape(_excerpt(passage['text']))}"
+        )
+    if not result["passages"]:
+        lines.append("(nothing)")
+    lines += ["", f"Answer: {markdown_escape(_excerpt(result['answer']))}", ""]
+    return lines
+
+
+def render_chart(report: Mapping[str, Any], path: Path) -> None:
+    """chart.png: quality figures per configuration as grouped bars, and latency beside them."""
+    import matplotlib
+
+    matplotlib.use("Agg")  # no display here; must precede pyplot
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    k = report["meta"]["k"]
+    configs = list(report["configs"])
+    quality_keys = ["hit@1", "hit@5", "recall@k", "mrr@10", "ndcg@10", "citation_precision", "keyword_recall"]
+    figure, (quality_axis, latency_axis) = plt.subplots(
+        1, 2, figsize=(13, 4.8), gridspec_kw={"width_ratios": [3, 1]}
+    )
+    positions = np.arange(len(quality_keys))
+    width = 0.8 / max(len(configs), 1)
+    for offset, config in enumerate(configs):
+        overall = report["configs"][config]["overall"]
+        values = [overall[key] or 0.0 for key in quality_keys]
+        quality_axis.bar(positions + offset * width, values, width, label=config)
+    quality_axis.set_xticks(positions + width * (len(configs) - 1) / 2)
+    quality_axis.set_xticklabels([metric_label(key, k) for key in quality_keys], rotation=20)
+    quality_axis.set_ylim(0, 1.05)
+    quality_axis.set_title("Quality (answerable questions)")
+    quality_axis.legend()
+    latency_positions = np.arange(len(configs))
+    for offset, key in enumerate(("latency_p50_ms", "latency_p95_ms")):
+        values = [report["configs"][config]["overall"][key] or 0.0 for config in configs]
+        latency_axis.bar(latency_positions + offset * 0.4, values, 0.4, label=metric_label(key, k))
+    latency_axis.set_xticks(latency_positions + 0.2)
+    latency_axis.set_xticklabels(configs)
+    latency_axis.set_title("Latency per question (ms)")
+    latency_axis.legend()
+    figure.tight_layout()
+    figure.savefig(path, dpi=120)
+    plt.close(figure)
+
+
+def write_reports(report: Mapping[str, Any], out_dir: Path) -> dict[str, Path]:
+    """Write report.json, report.md and chart.png into ``out_dir`` and return their paths."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = {"json": out_dir / "report.json", "markdown": out_dir / "report.md", "chart": out_dir / "chart.png"}
+    paths["json"].write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    paths["markdown"].write_text(render_markdown(report), encoding="utf-8")
+    render_chart(report, paths["chart"])
+    return paths

@@ -1,0 +1,74 @@
+"""Sentence boundaries as character spans, tuned for minutes prose.
+
+Spans (not strings) so that every sentence stays an exact slice of its document.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Titles and abbreviations after which a full stop does not end a sentence.
+_ABBREVIATIONS = frozenset(
+    """mr mrs ms dr cllr cllrs prof st no nos e.g i.e etc vs approx co ltd rev sr jr hon col gen capt
+    inc para paras cf al ref refs fig figs dept est min max vol pp p ibid viz govt assoc bros corp""".split()
+)
+
+# A candidate boundary: terminal punctuation, optional closing quotes/brackets, whitespace, then
+# something that can open a sentence (capital, digit, quote, bracket, bullet).
+_BOUNDARY = re.compile(r"""[.!?]+["'’”)\]]*(?=\s+["'‘“(\[]?[A-Z0-9·•])""")
+
+
+def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+    """Spans ``(start, end)`` of the sentences in ``text[start:end]``, whitespace trimmed.
+
+    Line breaks always end a sentence: minutes put headings, bullets and list items on lines
+    of their own, often without punctuation.
+    """
+    end = len(text) if end is None else end
+    spans: list[tuple[int, int]] = []
+    for line_start, line_end in _lines(text, start, end):
+        spans.extend(_sentences_in_line(text, line_start, line_end))
+    return spans
+
+
+def _lines(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    spans = []
+    for match in re.finditer(r"[^\n]+", text[start:end]):
+        trimmed = _trim(text, start + match.start(), start + match.end())
+        if trimmed:
+            spans.append(trimmed)
+    return spans
+
+
+def _sentences_in_line(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    spans = []
+    sentence_start = start
+    for match in _BOUNDARY.finditer(text, start, end):
+        if _ends_with_abbreviation(text, sentence_start, match.start()):
+            continue
+        trimmed = _trim(text, sentence_start, match.end())
+        if trimmed:
+            spans.append(trimmed)
+        sentence_start = match.end()
+    trimmed = _trim(text, sentence_start, end)
+    if trimmed:
+        spans.append(trimmed)
+    return spans
+
+
+def _ends_with_abbreviation(text: str, sentence_start: int, stop: int) -> bool:
+    word = re.search(r"([A-Za-z][A-Za-z.]*)$", text[sentence_start:stop])
+    if not word:
+        return False
+    token = word.group(1).lower().rstrip(".")
+    # Single capital letters are initials ("J. Smith").
+    return token in _ABBREVIATIONS or (len(token) == 1 and token.isalpha())
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """Shrink ``(start, end)`` past white space (non-breaking spaces included); None if empty."""
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return (start, end) if start < end else None

@@ -1,0 +1,305 @@
+"""The on-disk index: generations written whole, switched atomically.
+
+Layout of an index directory::
+
+    CURRENT                 name of the live generation (replaced atomically)
+    gen-000007/
+        manifest.json       format, model, backend, dimension, chunker settings, counts
+        store.sqlite        documents, chunks, metadata
+        vectors.npy         float32 unit vectors, row i = chunk row i (memory-mapped)
+        vectors.faiss       FAISS index over those vectors
+        bm25/               bm25s keyword index over the same rows
+
+An ingest writes a complete new generation beside the live one and only then replaces
+``CURRENT``: a crash or Ctrl-C at any point leaves the previous generation untouched and
+live, and readers holding the old generation keep working until they reopen.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+import tempfile
+import threading
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import bm25s
+import numpy as np
+
+from .errors import IndexMismatch, IndexNotFound
+from .keywords import keyword_tokens
+from .records import Chunk, Document, DocumentMetadata, PageSpan
+from .vector_index import build_vector_index, load_vector_index, save_vector_index
+
+FORMAT_VERSION = 1
+_CURRENT = "CURRENT"
+_GENERATION_PREFIX = "gen-"
+
+_SCHEMA = """
+CREATE TABLE documents (
+    doc_id TEXT PRIMARY KEY, file TEXT NOT NULL, path TEXT NOT NULL, content_hash TEXT NOT NULL,
+    text TEXT NOT NULL, council TEXT, committee TEXT, meeting_date TEXT, item_number TEXT,
+    title TEXT, url TEXT, pages TEXT NOT NULL
+);
+CREATE TABLE chunks (
+    row INTEGER PRIMARY KEY, chunk_id TEXT UNIQUE NOT NULL, doc_id TEXT NOT NULL REFERENCES documents,
+    ordinal INTEGER NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL, text TEXT NOT NULL,
+    heading TEXT NOT NULL, page INTEGER, embed_text TEXT NOT NULL, duplicate_of TEXT
+);
+CREATE INDEX chunks_doc ON chunks(doc_id);
+CREATE INDEX documents_file ON documents(file);
+"""
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """What an index was built with; an index is never queried with anything else."""
+
+    format_version: int
+    model: str
+    backend: str
+    dimension: int
+    max_tokens: int
+    chunker_version: int
+    chunk_max_tokens: int
+    chunk_overlap_sentences: int
+    index_type: str
+    documents: int = 0
+    chunks: int = 0
+    duplicates: int = 0
+    generation: int = 0
+    built_at: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def check_compatible(self, other: Manifest, index_dir: Path) -> None:
+        """Raise :class:`IndexMismatch` if vectors or chunks of ``self`` cannot mix with ``other``."""
+        for name in ("format_version", "model", "backend", "dimension", "chunker_version",
+                     "chunk_max_tokens", "chunk_overlap_sentences"):
+            mine, theirs = getattr(self, name), getattr(other, name)
+            if mine != theirs:
+                raise IndexMismatch(
+                    f"The index at {index_dir} was built with {name}={theirs!r}, but the current settings "
+                    f"ask for {mine!r}. Use another --index directory, or set MINUTES_{name.upper()}={theirs!r} "
+                    f"to use this one."
+                )
+
+
+@dataclass
+class IndexContents:
+    """Everything a generation holds, in memory: what the writer writes and incremental ingest reuses."""
+
+    documents: list[Document]
+    chunks: list[Chunk]
+    vectors: np.ndarray
+
+
+def current_generation(index_dir: Path) -> Path | None:
+    """The live generation directory, or None if the index does not exist yet."""
+    pointer = index_dir / _CURRENT
+    if not pointer.exists():
+        return None
+    generation = index_dir / pointer.read_text(encoding="utf-8").strip()
+    if not (generation / "manifest.json").exists():
+        raise IndexNotFound(f"{pointer} names {generation.name}, which is missing or incomplete.")
+    return generation
+
+
+def read_manifest(generation: Path) -> Manifest:
+    return Manifest(**json.loads((generation / "manifest.json").read_text(encoding="utf-8")))
+
+
+def write_generation(index_dir: Path, contents: IndexContents, manifest: Manifest) -> Path:
+    """Write ``contents`` as the next generation and make it live atomically; returns its path."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    _remove_abandoned(index_dir)
+    previous = current_generation(index_dir)
+    number = (read_manifest(previous).generation + 1) if previous else 1
+    manifest = _with_counts(manifest, contents, number)
+    staging = Path(tempfile.mkdtemp(prefix=f".staging-{number:06d}-", dir=index_dir))
+    _write_sqlite(staging / "store.sqlite", contents)
+    np.save(staging / "vectors.npy", contents.vectors.astype(np.float32, copy=False))
+    save_vector_index(build_vector_index(contents.vectors, manifest.index_type), staging / "vectors.faiss")
+    _write_bm25(staging / "bm25", contents.chunks)
+    (staging / "manifest.json").write_text(json.dumps(asdict(manifest), indent=2), encoding="utf-8")
+    _fsync_tree(staging)
+    final = index_dir / f"{_GENERATION_PREFIX}{number:06d}"
+    os.replace(staging, final)
+    _atomic_write(index_dir / _CURRENT, final.name)
+    _remove_old_generations(index_dir, keep={final.name, previous.name if previous else ""})
+    return final
+
+
+def load_contents(generation: Path) -> IndexContents:
+    """Read a whole generation back (documents, chunks, vectors) for an incremental ingest."""
+    connection = _connect(generation / "store.sqlite")
+    try:
+        documents = [_document_from_row(row) for row in connection.execute("SELECT * FROM documents")]
+        chunks = [_chunk_from_row(row) for row in connection.execute("SELECT * FROM chunks ORDER BY row")]
+    finally:
+        connection.close()
+    vectors = np.load(generation / "vectors.npy")
+    return IndexContents(documents=documents, chunks=chunks, vectors=vectors)
+
+
+class IndexReader:
+    """A read-only view of one generation: vectors, keywords, chunk table and documents.
+
+    Safe to share between threads: SQLite access is serialised, everything else is read-only.
+    """
+
+    def __init__(self, generation: Path) -> None:
+        self.generation = generation
+        self.manifest = read_manifest(generation)
+        self.vector_index = load_vector_index(generation / "vectors.faiss")
+        self.vectors = np.load(generation / "vectors.npy", mmap_mode="r")
+        self.bm25 = bm25s.BM25.load(str(generation / "bm25"), mmap=True)
+        self._lock = threading.Lock()
+        self._db = _connect(generation / "store.sqlite")
+        self.documents: dict[str, Document] = {
+            row["doc_id"]: _document_from_row(row, with_text=False)
+            for row in self._db.execute("SELECT * FROM documents")
+        }
+        self.chunks: list[Chunk] = [
+            _chunk_from_row(row) for row in self._db.execute("SELECT * FROM chunks ORDER BY row")
+        ]
+        self.row_of_chunk: dict[str, int] = {chunk.chunk_id: row for row, chunk in enumerate(self.chunks)}
+
+    @classmethod
+    def open(cls, index_dir: Path) -> IndexReader:
+        generation = current_generation(index_dir)
+        if generation is None:
+            raise IndexNotFound(
+                f"No index at {index_dir}. Build one with: minutes ingest PATH... --index {index_dir}"
+            )
+        return cls(generation)
+
+    def document_text(self, doc_id: str) -> str:
+        with self._lock:
+            row = self._db.execute("SELECT text FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
+        if row is None:
+            raise KeyError(doc_id)
+        return row["text"]
+
+    def document(self, doc_id: str) -> Document:
+        """The full document, text included. Raises KeyError for an unknown id."""
+        with self._lock:
+            row = self._db.execute("SELECT * FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
+        if row is None:
+            raise KeyError(doc_id)
+        return _document_from_row(row)
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+
+def _with_counts(manifest: Manifest, contents: IndexContents, number: int) -> Manifest:
+    from datetime import datetime, timezone
+
+    values = asdict(manifest)
+    values.update(
+        documents=len(contents.documents),
+        chunks=len(contents.chunks),
+        duplicates=sum(1 for chunk in contents.chunks if chunk.duplicate_of),
+        generation=number,
+        built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    )
+    return Manifest(**values)
+
+
+def _write_sqlite(path: Path, contents: IndexContents) -> None:
+    connection = sqlite3.connect(path)
+    try:
+        connection.executescript(_SCHEMA)
+        connection.executemany(
+            "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            [
+                (
+                    d.doc_id, d.file, d.path, d.content_hash, d.text, d.metadata.council, d.metadata.committee,
+                    d.metadata.meeting_date, d.metadata.item_number, d.metadata.title, d.metadata.url,
+                    json.dumps([asdict(p) for p in d.pages]),
+                )
+                for d in contents.documents
+            ],
+        )
+        connection.executemany(
+            "INSERT INTO chunks VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            [
+                (row, c.chunk_id, c.doc_id, c.ordinal, c.start, c.end, c.text, c.heading, c.page,
+                 c.embed_text, c.duplicate_of)
+                for row, c in enumerate(contents.chunks)
+            ],
+        )
+        connection.commit()
+    finally:
+        connection.close()
+
+
+def _write_bm25(path: Path, chunks: list[Chunk]) -> None:
+    retriever = bm25s.BM25()
+    corpus_tokens = keyword_tokens([chunk.embed_text for chunk in chunks])
+    retriever.index(corpus_tokens, show_progress=False)
+    retriever.save(str(path))
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+    connection.row_factory = sqlite3.Row
+    return connection
+
+
+def _document_from_row(row: sqlite3.Row, with_text: bool = True) -> Document:
+    return Document(
+        doc_id=row["doc_id"],
+        file=row["file"],
+        path=row["path"],
+        content_hash=row["content_hash"],
+        text=row["text"] if with_text else "",
+        metadata=DocumentMetadata(
+            council=row["council"], committee=row["committee"], meeting_date=row["meeting_date"],
+            item_number=row["item_number"], title=row["title"], url=row["url"],
+        ),
+        pages=tuple(PageSpan(**page) for page in json.loads(row["pages"])),
+    )
+
+
+def _chunk_from_row(row: sqlite3.Row) -> Chunk:
+    return Chunk(
+        chunk_id=row["chunk_id"], doc_id=row["doc_id"], ordinal=row["ordinal"], start=row["start"],
+        end=row["end"], text=row["text"], heading=row["heading"], page=row["page"],
+        embed_text=row["embed_text"], duplicate_of=row["duplicate_of"],
+    )
+
+
+def _atomic_write(path: Path, content: str) -> None:
+    temporary = path.with_name(f".{path.name}.tmp")
+    with open(temporary, "w", encoding="utf-8") as handle:
+        handle.write(content)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, path)
+
+
+def _fsync_tree(folder: Path) -> None:
+    for file in folder.rglob("*"):
+        if file.is_file():
+            with open(file, "rb") as handle:
+                os.fsync(handle.fileno())
+
+
+def _remove_abandoned(index_dir: Path) -> None:
+    """Staging folders left by an interrupted ingest."""
+    for staging in index_dir.glob(".staging-*"):
+        shutil.rmtree(staging, ignore_errors=False)
+
+
+def _remove_old_generations(index_dir: Path, keep: set[str]) -> None:
+    # The previous generation is kept one round so that a reader that opened it just before
+    # the switch can finish; older ones go.
+    for generation in index_dir.glob(f"{_GENERATION_PREFIX}*"):
+        if generation.name not in keep:
+            shutil.rmtree(generation)

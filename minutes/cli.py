@@ -1,0 +1,174 @@
+"""The ``minutes`` command: it only parses options and dispatches to the layers below."""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+
+from .settings import Settings, get_settings
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+app = typer.Typer(
+    help="Question answering over council meeting minutes, with exact citations.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+errors = Console(stderr=True)
+
+IndexOption = Annotated[Optional[Path], typer.Option("--index", help="Index directory (default: MINUTES_INDEX_DIR).")]
+KOption = Annotated[Optional[int], typer.Option("--k", min=1, max=200, help="How many passages.")]
+CommitteeOption = Annotated[Optional[str], typer.Option("--committee", help="Only this committee (substring).")]
+CouncilOption = Annotated[Optional[str], typer.Option("--council", help="Only this council (substring).")]
+SinceOption = Annotated[Optional[str], typer.Option("--since", help="Meetings on or after YYYY-MM-DD.")]
+UntilOption = Annotated[Optional[str], typer.Option("--until", help="Meetings on or before YYYY-MM-DD.")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object (the HTTP contract).")]
+RetrieverOption = Annotated[str, typer.Option("--retriever", help="hybrid, dense or bm25.")]
+
+
+def _settings(index: Path | None) -> Settings:
+    settings = get_settings()
+    return settings.model_copy(update={"index_dir": index}) if index else settings
+
+
+def _fail(message: str, code: int = 2) -> typer.Exit:
+    errors.print(f"[bold red]Error:[/] {message}", highlight=False)
+    return typer.Exit(code)
+
+
+def _date(value: str | None, option: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise _fail(f"{option} must be a date written YYYY-MM-DD, got {value!r}.") from None
+
+
+def _engine(settings: Settings):
+    from index.errors import WritePathError
+    from rag.engine import Engine
+
+    try:
+        return Engine.open(settings.index_dir, settings)
+    except WritePathError as error:
+        raise _fail(str(error)) from error
+
+
+def _filters(committee, council, since, until):
+    from rag.contract import Filters
+
+    return Filters(committee=committee, council=council, since=_date(since, "--since"), until=_date(until, "--until"))
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Minutes files or folders (walked recursively).")],
+    index: IndexOption = None,
+    prune: Annotated[bool, typer.Option("--prune", help="Drop documents whose files are gone.")] = False,
+) -> None:
+    """Add new and changed minutes files to the index; unchanged files are skipped."""
+    from index.errors import WritePathError
+    from index.ingest import ingest as run_ingest
+
+    from .reporting import print_ingest_report
+
+    settings = _settings(index)
+    try:
+        report = run_ingest(paths, settings.index_dir, settings, prune=prune, progress=True)
+    except WritePathError as error:
+        raise _fail(str(error)) from error
+    print_ingest_report(console, report, settings.index_dir)
+    if report.failed and not (report.added or report.updated or report.unchanged):
+        raise typer.Exit(1)
+
+
+@app.command("index-info")
+def index_info(index: IndexOption = None, as_json: JsonOption = False) -> None:
+    """What an index holds: documents, chunks, committees, date range, model."""
+    from .reporting import print_index_info
+
+    settings = _settings(index)
+    engine = _engine(settings)
+    print_index_info(console, engine, as_json)
+
+
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help="What to look for.")],
+    index: IndexOption = None,
+    k: KOption = None,
+    committee: CommitteeOption = None,
+    council: CouncilOption = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    as_json: JsonOption = False,
+    retriever: RetrieverOption = "hybrid",
+) -> None:
+    """The passages that best match QUERY."""
+    from .reporting import print_search
+
+    settings = _settings(index)
+    filters = _filters(committee, council, since, until)
+    result = _engine(settings).search(_question(query, settings), k, filters, _retriever(retriever))
+    if as_json:
+        print(result.model_dump_json(exclude={"passages": {"__all__": {"source": {"view_url"}}}}))
+    else:
+        print_search(console, result)
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="A question in plain English.")],
+    index: IndexOption = None,
+    k: KOption = None,
+    committee: CommitteeOption = None,
+    council: CouncilOption = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    as_json: JsonOption = False,
+    retriever: RetrieverOption = "hybrid",
+) -> None:
+    """A short answer to QUESTION from the minutes, every sentence cited."""
+    from .reporting import print_answer
+
+    settings = _settings(index)
+    filters = _filters(committee, council, since, until)
+    result = _engine(settings).ask(_question(question, settings), k, filters, _retriever(retriever))
+    if as_json:
+        print(result.model_dump_json(exclude={"passages": {"__all__": {"source": {"view_url"}}}}))
+    else:
+        print_answer(console, result)
+
+
+def _question(text: str, settings: Settings) -> str:
+    if not text.strip():
+        raise _fail("The question is empty: type what you want to know.")
+    if len(text) > settings.max_question_chars:
+        raise _fail(f"The question is {len(text)} characters long; the limit is {settings.max_question_chars}.")
+    return text
+
+
+def _retriever(name: str) -> str:
+    from rag.retrieval import RETRIEVERS
+
+    if name not in RETRIEVERS:
+        raise _fail(f"--retriever must be one of {', '.join(RETRIEVERS)}, got {name!r}.")
+    return name
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()
+

@@ -1,0 +1,198 @@
+"""The read path behind one object: open an index, search it, answer from it.
+
+``Engine`` loads the embedding model once and the live index generation; ``reload()`` picks up
+a generation written by a later ingest, swapping it in atomically for new requests while
+requests already running finish on the old one.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from index.embedding import Embedder, load_embedder
+from index.errors import IndexMismatch
+from index.records import Document
+from index.store import IndexReader, current_generation
+from minutes.settings import Settings
+
+from .answer import ABSTAIN_MESSAGE, compose_answer, meeting_label
+from .contract import AskResponse, Filters, Passage, SearchResponse, Source
+from .evidence import content_terms, coverage
+from .glossary import Glossary
+from .query import QueryAnalysis, analyse_query
+from .retrieval import RETRIEVERS, Retriever, ScoredChunk
+
+
+@dataclass(frozen=True)
+class Facets:
+    """What the loaded minutes span, for filter menus."""
+
+    committees: list[str]
+    councils: list[str]
+    earliest: str | None
+    latest: str | None
+
+
+@dataclass(frozen=True)
+class _Generation:
+    reader: IndexReader
+    retriever: Retriever
+
+
+@lru_cache(maxsize=4)
+def shared_embedder(model: str, backend: str, cache_dir: Path | None) -> Embedder:
+    """One loaded model per (model, backend) in a process: loading costs seconds."""
+    return load_embedder(Settings(model=model, embed_backend=backend, embed_cache_dir=cache_dir))
+
+
+class Engine:
+    """Search and ask over the index at ``index_dir``."""
+
+    retrievers = RETRIEVERS
+
+    def __init__(self, index_dir: Path, settings: Settings) -> None:
+        self.index_dir = index_dir
+        self.settings = settings
+        self.glossary = Glossary.load(settings.glossary_file)
+        self._lock = threading.Lock()
+        reader = IndexReader.open(index_dir)
+        self._check_model(reader)
+        self.embedder = shared_embedder(settings.model, settings.embed_backend, settings.embed_cache_dir)
+        self._generation = _Generation(reader, Retriever(reader, self.embedder, settings))
+
+    @classmethod
+    def open(cls, index_dir: Path, settings: Settings) -> Engine:
+        return cls(index_dir, settings)
+
+    @property
+    def reader(self) -> IndexReader:
+        return self._generation.reader
+
+    def reload(self) -> bool:
+        """Switch to the index's live generation if an ingest replaced it; True if it did."""
+        with self._lock:
+            live = current_generation(self.index_dir)
+            if live is None or live == self.reader.generation:
+                return False
+            reader = IndexReader(live)
+            self._check_model(reader)
+            self._generation = _Generation(reader, Retriever(reader, self.embedder, self.settings))
+            return True
+
+    def search(
+        self, query: str, k: int | None = None, filters: Filters | None = None, retriever: str = "hybrid"
+    ) -> SearchResponse:
+        """The ``k`` passages that best match ``query``."""
+        generation = self._generation
+        analysis = analyse_query(query, self.glossary)
+        scored = generation.retriever.retrieve(analysis, k or self.settings.default_k, filters, retriever)
+        return SearchResponse(query=query, passages=self._passages(generation.reader, scored))
+
+    def ask(
+        self, question: str, k: int | None = None, filters: Filters | None = None, retriever: str = "hybrid"
+    ) -> AskResponse:
+        """A short cited answer to ``question``, or an abstention when the minutes do not cover it."""
+        generation = self._generation
+        analysis = analyse_query(question, self.glossary)
+        scored = generation.retriever.retrieve(analysis, k or self.settings.default_k, filters, retriever)
+        passages = self._passages(generation.reader, scored)
+        if not passages or self.evidence(analysis, scored, passages) < self.settings.abstain_threshold:
+            return AskResponse(
+                question=question, answer=ABSTAIN_MESSAGE, abstained=True, citations=[], passages=passages,
+                suggestions=_suggestions(passages, filters),
+            )
+        composed = compose_answer(
+            analysis.text, analysis.expansions, passages, self._sentence_similarity(analysis), self.settings.answer_max_words
+        )
+        return AskResponse(
+            question=question, answer=composed.answer, abstained=False, citations=composed.citations, passages=passages
+        )
+
+    def evidence(self, analysis: QueryAnalysis, scored: list[ScoredChunk], passages: list[Passage]) -> float:
+        """How strongly the best passages support an answer: cosine and topic-word coverage blended."""
+        original = content_terms(analysis.text)
+        terms = content_terms(analysis.text, analysis.expansions)
+        best = 0.0
+        for item, passage in zip(scored[:3], passages[:3]):
+            lexical = coverage(terms, self.reader.chunks[item.row].embed_text, original)
+            best = max(best, 0.5 * item.dense + 0.5 * lexical)
+        return best
+
+    def documents(self) -> list[Document]:
+        """Every stored document's metadata (text omitted), by file name."""
+        return sorted(self.reader.documents.values(), key=lambda doc: doc.file)
+
+    def document(self, doc_id: str) -> Document:
+        """One stored document with its text; KeyError if unknown."""
+        return self.reader.document(doc_id)
+
+    def document_text(self, file_name: str) -> str:
+        """The stored text of the document ingested from ``file_name``; KeyError if none."""
+        for doc in self.reader.documents.values():
+            if doc.file == file_name:
+                return self.reader.document_text(doc.doc_id)
+        raise KeyError(file_name)
+
+    def facets(self) -> Facets:
+        docs = self.reader.documents.values()
+        dates = sorted(doc.metadata.meeting_date for doc in docs if doc.metadata.meeting_date)
+        return Facets(
+            committees=sorted({doc.metadata.committee for doc in docs if doc.metadata.committee}),
+            councils=sorted({doc.metadata.council for doc in docs if doc.metadata.council}),
+            earliest=dates[0] if dates else None,
+            latest=dates[-1] if dates else None,
+        )
+
+    def _check_model(self, reader: IndexReader) -> None:
+        manifest = reader.manifest
+        if (manifest.model, manifest.backend) != (self.settings.model, self.settings.embed_backend):
+            raise IndexMismatch(
+                f"The index at {self.index_dir} was built with model '{manifest.model}' ({manifest.backend}) "
+                f"but the settings ask for '{self.settings.model}' ({self.settings.embed_backend}). Set "
+                f"MINUTES_MODEL={manifest.model} and MINUTES_EMBED_BACKEND={manifest.backend}, or rebuild the "
+                f"index into a new directory."
+            )
+
+    def _passages(self, reader: IndexReader, scored: list[ScoredChunk]) -> list[Passage]:
+        passages = []
+        for rank, item in enumerate(scored, start=1):
+            chunk = reader.chunks[item.row]
+            doc = reader.documents[chunk.doc_id]
+            metadata = doc.metadata
+            source = Source(
+                doc_id=doc.doc_id, file=doc.file, start=chunk.start, end=chunk.end, page=chunk.page,
+                council=metadata.council, committee=metadata.committee, meeting_date=metadata.meeting_date,
+                title=metadata.title or chunk.heading or None, url=metadata.url,
+            )
+            passages.append(Passage(id=chunk.chunk_id, rank=rank, score=round(item.score, 6), text=chunk.text, source=source))
+        return passages
+
+    def _sentence_similarity(self, analysis: QueryAnalysis):
+        query_vector = self.embedder.encode_query(analysis.dense_text)
+
+        def similarity(sentences):
+            vectors = self.embedder.encode(list(sentences), batch_size=64)
+            return vectors @ query_vector if len(vectors) else np.zeros(0)
+
+        return similarity
+
+
+def _suggestions(passages: list[Passage], filters: Filters | None) -> list[str]:
+    """Where the nearest material is, and how to narrow or widen the question."""
+    suggestions = []
+    for passage in passages[:3]:
+        label = meeting_label(passage)
+        topic = passage.source.title
+        text = " — ".join(part for part in (label, topic) if part and part != label)
+        if text and text not in suggestions:
+            suggestions.append(f"Nearest material: {text}")
+    if filters and any(value is not None for value in filters.model_dump().values()):
+        suggestions.append("Try removing the filters: the answer may be in other meetings.")
+    else:
+        suggestions.append("Try naming the committee, council or year, or use the words the minutes would use.")
+    return suggestions

@@ -1,0 +1,174 @@
+"""Dense (FAISS) and keyword (BM25) retrieval, fused, filtered and de-duplicated."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+
+from index.embedding import Embedder
+from index.keywords import keyword_tokens
+from index.store import IndexReader
+from minutes.settings import Settings
+
+from .contract import Filters
+from .fusion import ranked, reciprocal_rank_fusion, weighted_score_fusion
+from .query import QueryAnalysis
+
+RETRIEVERS = ("dense", "bm25", "hybrid")
+# Two passages of one document sharing more than this share of the shorter are one result.
+_MAX_SPAN_OVERLAP = 0.5
+
+
+@dataclass(frozen=True)
+class ScoredChunk:
+    """A chunk row with its final score and the raw evidence of each retriever."""
+
+    row: int
+    score: float
+    dense: float
+    keyword: float
+
+
+class Retriever:
+    """Ranks the chunks of one index generation for a query."""
+
+    def __init__(self, reader: IndexReader, embedder: Embedder, settings: Settings) -> None:
+        self.reader = reader
+        self.embedder = embedder
+        self.settings = settings
+        doc_ids = list(reader.documents)
+        self._docs = [reader.documents[doc_id] for doc_id in doc_ids]
+        position = {doc_id: i for i, doc_id in enumerate(doc_ids)}
+        self._doc_of_row = np.array([position[chunk.doc_id] for chunk in reader.chunks], dtype=np.int64)
+
+    def retrieve(self, analysis: QueryAnalysis, k: int, filters: Filters | None, mode: str = "hybrid") -> list[ScoredChunk]:
+        """The ``k`` best chunks for ``analysis`` under ``filters``, best first, without repeats."""
+        if mode not in RETRIEVERS:
+            raise ValueError(f"Unknown retriever '{mode}': use one of {', '.join(RETRIEVERS)}.")
+        if not self.reader.chunks:
+            return []
+        mask = self._mask(filters, analysis)
+        query_vector = self.embedder.encode_query(analysis.dense_text) if mode != "bm25" else None
+        keyword_scores = self._keyword_scores(analysis) if mode != "dense" else None
+        candidates = self._candidates(mode, query_vector, keyword_scores, mask)
+        rows = np.fromiter(candidates, dtype=np.int64)
+        dense = self._dense_scores(query_vector, rows)
+        keyword = keyword_scores[rows] if keyword_scores is not None else np.zeros(len(rows))
+        final = self._fuse(mode, rows, dense, keyword)
+        scored = {
+            int(row): ScoredChunk(int(row), final[int(row)], float(d), float(kw))
+            for row, d, kw in zip(rows, dense, keyword)
+        }
+        return self._diverse([scored[row] for row in ranked(final)], k)
+
+    def _mask(self, filters: Filters | None, analysis: QueryAnalysis) -> np.ndarray | None:
+        """Rows allowed by explicit filters (strict) and the question's own dates (lenient)."""
+        allowed_docs = np.ones(len(self._docs), dtype=bool)
+        restricted = False
+        if filters is not None:
+            for i, doc in enumerate(self._docs):
+                allowed_docs[i] = _matches(doc, filters)
+            restricted = not allowed_docs.all()
+        if analysis.since or analysis.until:
+            # Dates read from a question only exclude meetings known to be outside them, and only
+            # when something is left: a wrong guess must not hide the answer.
+            dated = np.array([_within(doc.metadata.meeting_date, analysis.since, analysis.until) for doc in self._docs])
+            if (allowed_docs & dated).any():
+                allowed_docs &= dated
+                restricted = True
+        return allowed_docs[self._doc_of_row] if restricted else None
+
+    def _keyword_scores(self, analysis: QueryAnalysis) -> np.ndarray:
+        tokens = keyword_tokens([analysis.keyword_text])[0]
+        if not tokens:
+            return np.zeros(len(self.reader.chunks), dtype=np.float32)
+        return np.asarray(self.reader.bm25.get_scores(tokens), dtype=np.float32)
+
+    def _candidates(
+        self, mode: str, query_vector: np.ndarray | None, keyword_scores: np.ndarray | None, mask: np.ndarray | None
+    ) -> list[int]:
+        limit = self.settings.candidates
+        candidates: dict[int, None] = {}
+        if query_vector is not None:
+            candidates.update(dict.fromkeys(self._dense_candidates(query_vector, mask, limit)))
+        if keyword_scores is not None:
+            scores = keyword_scores if mask is None else np.where(mask, keyword_scores, -np.inf)
+            top = np.argsort(-scores, kind="stable")[:limit]
+            candidates.update(dict.fromkeys(int(row) for row in top if scores[row] > 0))
+        return list(candidates)
+
+    def _dense_candidates(self, query_vector: np.ndarray, mask: np.ndarray | None, limit: int) -> list[int]:
+        if mask is None:
+            _, rows = self.reader.vector_index.search(query_vector[None, :].astype(np.float32), limit)
+            return [int(row) for row in rows[0] if row >= 0]
+        allowed = np.flatnonzero(mask)
+        scores = np.asarray(self.reader.vectors[allowed]) @ query_vector
+        return [int(allowed[i]) for i in np.argsort(-scores, kind="stable")[:limit]]
+
+    def _dense_scores(self, query_vector: np.ndarray | None, rows: np.ndarray) -> np.ndarray:
+        if query_vector is None or not len(rows):
+            return np.zeros(len(rows), dtype=np.float32)
+        return np.asarray(self.reader.vectors[rows]) @ query_vector
+
+    def _fuse(self, mode: str, rows: np.ndarray, dense: np.ndarray, keyword: np.ndarray) -> dict[int, float]:
+        dense_map = {int(row): float(value) for row, value in zip(rows, dense)}
+        keyword_map = {int(row): float(value) for row, value in zip(rows, keyword) if value > 0}
+        if mode == "dense":
+            return dense_map
+        if mode == "bm25":
+            return keyword_map
+        if self.settings.fusion == "rrf":
+            fused = reciprocal_rank_fusion([ranked(dense_map), ranked(keyword_map)], self.settings.rrf_k)
+            return {row: fused.get(row, 0.0) for row in dense_map}
+        weight = self.settings.dense_weight
+        return weighted_score_fusion([dense_map, keyword_map], [weight, 1.0 - weight])
+
+    def _diverse(self, ordered: list[ScoredChunk], k: int) -> list[ScoredChunk]:
+        """Skip recorded duplicates and windows that mostly repeat a passage already chosen."""
+        chosen: list[ScoredChunk] = []
+        seen_canonical: set[str] = set()
+        for candidate in ordered:
+            chunk = self.reader.chunks[candidate.row]
+            canonical = chunk.duplicate_of or chunk.chunk_id
+            if canonical in seen_canonical or any(
+                _overlap_share(chunk, self.reader.chunks[other.row]) > _MAX_SPAN_OVERLAP for other in chosen
+            ):
+                continue
+            seen_canonical.add(canonical)
+            chosen.append(candidate)
+            if len(chosen) == k:
+                break
+        return chosen
+
+
+def _matches(doc, filters: Filters) -> bool:
+    metadata = doc.metadata
+    if filters.committee and filters.committee.lower() not in (metadata.committee or "").lower():
+        return False
+    if filters.council and filters.council.lower() not in (metadata.council or "").lower():
+        return False
+    if filters.file and filters.file != doc.file:
+        return False
+    if filters.since or filters.until:
+        return metadata.meeting_date is not None and _within(metadata.meeting_date, filters.since, filters.until)
+    return True
+
+
+def _within(meeting_date: str | None, since: date | None, until: date | None) -> bool:
+    """True if the date is inside the range, or unknown."""
+    if not meeting_date:
+        return True
+    try:
+        day = date.fromisoformat(meeting_date)
+    except ValueError:
+        return True
+    return (since is None or day >= since) and (until is None or day <= until)
+
+
+def _overlap_share(a, b) -> float:
+    if a.doc_id != b.doc_id:
+        return 0.0
+    shared = min(a.end, b.end) - max(a.start, b.start)
+    return max(shared, 0) / max(1, min(a.end - a.start, b.end - b.start))
