@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from index.errors import WritePathError
@@ -75,10 +76,11 @@ def run_eval(
     if api is None:
         index_dir = index_dir or DEFAULT_INDEX_DIR
         settings = settings.model_copy(update={"index_dir": index_dir})
-        console.print(f"Indexing {', '.join(map(str, corpus))} into {index_dir} (unchanged files are reused)")
+        folders = ", ".join(map(str, corpus))
+        console.print(f"Indexing {folders} into {index_dir} (unchanged files are reused)", markup=False)
         ingest_report = build_index(corpus, index_dir, settings)
         for file, reason in ingest_report.failed:
-            console.print(f"[yellow]Not indexed: {file}: {reason}[/yellow]")
+            console.print(f"[yellow]Not indexed: {escape(file)}: {escape(reason)}[/yellow]", soft_wrap=True)
         meta |= {
             "index": str(index_dir),
             "model": settings.model,
@@ -106,8 +108,8 @@ def run_eval(
     scores = {config: score_config(config_results, k) for config, config_results in results.items()}
     report = build_report(meta, questions, spans, results, scores)
     paths = write_reports(report, out_dir)
-    console.print(summary_table(report))
-    console.print(f"Wrote {paths['json']}, {paths['markdown']} and {paths['chart']}")
+    console.print(summary_table(report, width=console.width))
+    console.print(f"Wrote {paths['json']}, {paths['markdown']} and {paths['chart']}", markup=False, soft_wrap=True)
     return report
 
 
@@ -122,11 +124,13 @@ def run_compare(report_a: Path, report_b: Path, console: Console | None = None) 
 def eval_command(
     questions: Annotated[
         list[Path] | None,
-        typer.Argument(help="Question JSONL files (format: eval/README.md). Default: the bundled sample questions."),
+        typer.Argument(help="Question JSONL files (see eval/README.md). Default: the bundled sample questions."),
     ] = None,
     corpus: Annotated[
         list[Path] | None,
-        typer.Option("--corpus", help="Corpus folder; repeat for several. All are indexed together. Default: sample/corpus."),
+        typer.Option(
+            "--corpus", help="Corpus folder; repeat for several. All are indexed together. Default: sample/corpus."
+        ),
     ] = None,
     index: Annotated[
         Path | None, typer.Option("--index", help=f"Index directory to build or reuse. Default: {DEFAULT_INDEX_DIR}.")
@@ -161,5 +165,6 @@ def eval_command(
             console=console,
         )
     except (QuestionFileError, GoldQuoteNotFound, EvalError, WritePathError, FileNotFoundError, ValueError) as error:
-        console.print(f"[red]minutes eval: {error}[/red]")
+        # soft_wrap keeps paths whole for copying; escape because messages quote minutes text.
+        console.print(f"[red]minutes eval: {escape(str(error))}[/red]", soft_wrap=True)
         raise typer.Exit(code=1) from error

@@ -122,20 +122,32 @@ def _show(value: Any) -> str:
     return str(value)
 
 
+def _delta_cell(key: str, before: float | None, after: float | None) -> str:
+    """``"A -> B (+change)"``, or just the figure when it did not change."""
+    if before == after:
+        return format_figure(key, after)
+    shown = f"{format_figure(key, before)} -> {format_figure(key, after)}"
+    if before is None or after is None:
+        return shown
+    sign = "+" if after >= before else "-"
+    return f"{shown} ({sign}{format_figure(key, abs(after - before))})"
+
+
 def render_comparison(comparison: Comparison, label_a: str, label_b: str) -> Group:
     """The comparison as rich renderables: a delta table per shared configuration, then the changes."""
     parts: list[Any] = []
     if comparison.k[0] != comparison.k[1]:
         parts.append(Text(f"Warning: the runs used different k ({comparison.k[0]} vs {comparison.k[1]}).", "yellow"))
-    for config in comparison.configs:
-        table = Table(title=f"{config}: {label_a} -> {label_b}")
+    if comparison.configs:
+        table = Table(title=Text(f"A = {label_a}\nB = {label_b}"))
         table.add_column("figure")
-        table.add_column("A", justify="right")
-        table.add_column("B", justify="right")
-        table.add_column("change", justify="right")
-        for key, (before, after) in comparison.metric_deltas[config].items():
-            delta = "" if before is None or after is None else f"{after - before:+.3f}"
-            table.add_row(metric_label(key, comparison.k[1]), format_figure(key, before), format_figure(key, after), delta)
+        for config in comparison.configs:
+            table.add_column(Text(f"{config}: A -> B"), justify="right")
+        for key in SUMMARY_KEYS:
+            table.add_row(
+                metric_label(key, comparison.k[1]),
+                *(_delta_cell(key, *comparison.metric_deltas[config][key]) for config in comparison.configs),
+            )
         parts.append(table)
     if comparison.changes:
         table = Table(title="Questions that changed")
@@ -143,7 +155,8 @@ def render_comparison(comparison: Comparison, label_a: str, label_b: str) -> Gro
             table.add_column(column)
         for change in comparison.changes:
             verdict = {True: Text("better", "green"), False: Text("worse", "red"), None: Text("")}[change.better]
-            table.add_row(change.question_id, change.config, change.field, _show(change.before), _show(change.after), verdict)
+            before, after = _show(change.before), _show(change.after)
+            table.add_row(Text(change.question_id), Text(change.config), change.field, before, after, verdict)
         parts.append(table)
     else:
         parts.append(Text("No question changed on hit@5, first relevant rank, abstention or citation precision."))

@@ -148,7 +148,8 @@ def load_questions(paths: Iterable[Path]) -> list[Question]:
                 try:
                     record = json.loads(line)
                 except json.JSONDecodeError as error:
-                    raise QuestionFileError(path, line_number, f"invalid JSON ({error.msg}, column {error.colno})") from None
+                    problem = f"invalid JSON ({error.msg}, column {error.colno})"
+                    raise QuestionFileError(path, line_number, problem) from None
                 try:
                     question = parse_question(record, f"{path}:{line_number}")
                 except ValueError as error:

@@ -80,8 +80,8 @@ def gold_spans(question: Question, document_text_by_file: Mapping[str, str]) -> 
 
 
 def overlaps(start_a: int, end_a: int, start_b: int, end_b: int) -> bool:
-    """Whether two half-open intervals share at least one character."""
-    return start_a < end_b and start_b < end_a
+    """Whether two half-open intervals share at least one character (an empty one shares none)."""
+    return max(start_a, start_b) < min(end_a, end_b)
 
 
 def covered_gold(file: str, start: int, end: int, spans: Sequence[GoldSpan]) -> frozenset[int]:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.table import Table
+from rich.text import Text
 
 from .metrics import SUMMARY_KEYS, ConfigScores, QuestionResult
 from .questions import Question
@@ -139,16 +140,34 @@ def load_report(path: Path) -> dict[str, Any]:
     return report
 
 
-def summary_table(report: Mapping[str, Any]) -> Table:
-    """The terminal summary: one row per configuration, one column per figure."""
+def summary_table(report: Mapping[str, Any], width: int | None = None) -> Table:
+    """The terminal summary: one row per configuration, one column per figure.
+
+    Fourteen figures do not fit a narrow terminal, where rich would cut every heading
+    to one letter; when the table is wider than ``width`` it is turned on its side
+    (one row per figure, one column per configuration) so it stays readable.
+    """
     k = report["meta"]["k"]
-    table = Table(title=f"minutes eval: {report['meta']['questions']} questions, k={k}")
-    table.add_column("config", style="bold")
+    title = f"minutes eval: {report['meta']['questions']} questions, k={k}"
+    configs = report["configs"]
+    table = Table(title=title)
+    table.add_column("config", style="bold", no_wrap=True)
     for key in SUMMARY_KEYS:
-        table.add_column(metric_label(key, k), justify="right")
-    for config, figures in report["configs"].items():
-        table.add_row(config, *(format_figure(key, figures["overall"][key]) for key in SUMMARY_KEYS))
-    return table
+        table.add_column(metric_label(key, k), justify="right", no_wrap=True)
+    for config, figures in configs.items():
+        table.add_row(Text(config), *(format_figure(key, figures["overall"][key]) for key in SUMMARY_KEYS))
+    # Each column takes its heading or a 6-character figure, plus padding and a border.
+    needed = sum(max(len(metric_label(key, k)), 6) + 3 for key in SUMMARY_KEYS)
+    needed += max(map(len, ["config", *configs])) + 4
+    if width is None or needed <= width:
+        return table
+    sideways = Table(title=title)
+    sideways.add_column("figure", style="bold", no_wrap=True)
+    for config in configs:
+        sideways.add_column(Text(config), justify="right", no_wrap=True)
+    for key in SUMMARY_KEYS:
+        sideways.add_row(metric_label(key, k), *(format_figure(key, configs[c]["overall"][key]) for c in configs))
+    return sideways
 
 
 def markdown_escape(text: str) -> str:
@@ -159,7 +178,7 @@ def markdown_escape(text: str) -> str:
     """
     text = " ".join(text.split())
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return re.sub(r"([\\`*_{}\[\]()#+!|~])", r"\\\1", text)
+    return re.sub(r"([\\`*_\[\]|~])", r"\\\1", text)
 
 
 def _excerpt(text: str) -> str:

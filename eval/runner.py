@@ -52,8 +52,7 @@ class InProcessBackend:
     """The engine of :mod:`rag.engine`, opened on an index directory in this process."""
 
     def __init__(self, index_dir: Path, settings: Settings) -> None:
-        # Imported here so that --compare and --api runs never load models or FAISS.
-        from rag.engine import Engine
+        from rag.engine import Engine  # see build_index: heavy imports only where needed
 
         self.engine = Engine.open(index_dir, settings)
 
@@ -83,15 +82,17 @@ class InProcessBackend:
 class HttpBackend:
     """A running minutes-qa service, reached with httpx."""
 
-    def __init__(self, api_url: str, timeout_seconds: float) -> None:
+    def __init__(self, api_url: str, timeout_seconds: float, transport: httpx.BaseTransport | None = None) -> None:
         self.api_url = api_url.rstrip("/")
-        self.client = httpx.Client(base_url=self.api_url, timeout=timeout_seconds)
+        self.client = httpx.Client(base_url=self.api_url, timeout=timeout_seconds, transport=transport)
 
     def _json(self, method: str, path: str, **kwargs: Any) -> Any:
         try:
             response = self.client.request(method, path, **kwargs)
         except httpx.HTTPError as error:
-            raise EvalError(f"Cannot reach the service at {self.api_url}{path}: {error}. Is `minutes serve` running?") from error
+            raise EvalError(
+                f"Cannot reach the service at {self.api_url}{path}: {error}. Is `minutes serve` running?"
+            ) from error
         if response.is_error:
             raise EvalError(f"{method} {self.api_url}{path} answered {response.status_code}: {response.text[:300]}")
         return response.json()
@@ -124,12 +125,16 @@ def build_index(corpus: Sequence[Path], index_dir: Path, settings: Settings, pro
     it is; ``prune`` drops documents of folders no longer given, so every question is
     answered against this corpus and nothing else.
     """
-    from index.ingest import ingest  # loads the embedding model; not needed for --api or --compare
+    # Imported here: they load torch and FAISS, which --api and --compare runs never need.
+    from index.ingest import ingest
+    from rag.engine import shared_embedder
 
     missing = [str(folder) for folder in corpus if not Path(folder).exists()]
     if missing:
         raise EvalError(f"Corpus folder(s) not found: {', '.join(missing)}.")
-    return ingest(list(corpus), index_dir, settings, prune=True, progress=progress)
+    # The engine opened afterwards takes the same cached model, so it is loaded once per run.
+    embedder = shared_embedder(settings.model, settings.embed_backend, settings.embed_cache_dir)
+    return ingest(list(corpus), index_dir, settings, prune=True, progress=progress, embedder=embedder)
 
 
 def locate_gold(questions: Sequence[Question], backend: Backend) -> dict[str, tuple[GoldSpan, ...]]:
@@ -159,19 +164,24 @@ def run_questions(
     backend.check_retrievers(configs)
     results: dict[str, list[QuestionResult]] = {}
     for config in configs:
-        backend.ask(questions[0].question, k, config)
+        _ask(backend, questions[0], k, config)
         results[config] = []
         for question in questions:
             started = time.perf_counter()
-            try:
-                response = backend.ask(question.question, k, config)
-            except EvalError:
-                raise
-            except Exception as error:
-                raise EvalError(f"Question {question.id} under '{config}' failed: {error}") from error
+            response = _ask(backend, question, k, config)
             latency_ms = (time.perf_counter() - started) * 1000
-            result = QuestionResult(question=question, spans=spans[question.id], response=response, latency_ms=latency_ms)
+            result = QuestionResult(question, spans[question.id], response, latency_ms)
             results[config].append(result)
             if on_result is not None:
                 on_result(config, result)
     return results
+
+
+def _ask(backend: Backend, question: Question, k: int, config: str) -> AskResponse:
+    """``backend.ask``, with any failure naming the question and configuration it happened on."""
+    try:
+        return backend.ask(question.question, k, config)
+    except EvalError:
+        raise
+    except Exception as error:
+        raise EvalError(f"Question {question.id} under '{config}' failed: {error}") from error

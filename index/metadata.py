@@ -35,7 +35,8 @@ _NUMERIC_DATE = r"\d{1,2}/\d{1,2}/\d{4}"
 # "Thursday, 21st July, 2011", "Monday 25 September 2017", "21 July 2011"
 _WORD_DATE = (
     r"(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day,?\s+)?"
-    r"\d{1,2}(?:st|nd|rd|th)?\s+(?:" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?,?\s+\d{4}"
+    r"\d{1,2}(?:st|nd|rd|th)?\s+"
+    r"(?:" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?,?\s+\d{4}"
 )
 _ANY_DATE = f"(?:{_NUMERIC_DATE}|{_WORD_DATE})"
 _TIME = r"(?:,?\s+\d{1,2}(?:[.:]\d{2})?\s*[ap]\.?m\.?)?"
@@ -50,7 +51,8 @@ _MEETING_LINE = re.compile(
 )
 # "- Meeting of Overview and Scrutiny Committee, Monday, 6th January, 2025 4.00 pm (Item OS.130)"
 _MEETING_OF_LINE = re.compile(
-    rf"^(?:[-–•]\s*)?Meeting of\s+(?:the\s+)?(?P<committee>.+?),\s*(?P<date>{_WORD_DATE}){_TIME}{_ITEM}$",
+    rf"^(?:[-–•]\s*)?Meeting of\s+(?:the\s+)?(?P<committee>.+?),\s*"
+    rf"(?P<date>{_WORD_DATE}){_TIME}{_ITEM}$",
     re.IGNORECASE,
 )
 # Decision pages: "Decided at meeting: 16/02/2015 - Cabinet"
@@ -58,7 +60,9 @@ _DECIDED_AT_LINE = re.compile(
     rf"^Decided at meeting:\s*(?P<date>{_NUMERIC_DATE})\s*[-–—]\s*(?P<committee>.+)$", re.IGNORECASE
 )
 # "Date of decision: 16/02/2015", record-of-decision "Date: 28th February 2012"
-_DATE_LINE = re.compile(rf"^(?:Date of decision|Decision date|Date):\s*(?P<date>{_ANY_DATE})$", re.IGNORECASE)
+_DATE_LINE = re.compile(
+    rf"^(?:Date of decision|Decision date|Date):\s*(?P<date>{_ANY_DATE})$", re.IGNORECASE
+)
 _DECISION_MAKER_LINE = re.compile(r"^Decision Maker:\s*(?P<committee>.+)$", re.IGNORECASE)
 # A page heading naming the meeting and its date:
 # "Schools Forum - Monday, 15th July, 2024 4.00 pm",
@@ -84,10 +88,14 @@ _TITLE_PAGE_MARKER = re.compile(
 )
 # "Issue - decisions" pages: "24/08/2015 - Use of the Public Health Grant ..."
 _DECISION_HEADING = re.compile(rf"^(?P<date>{_NUMERIC_DATE})\s+[-–—]\s+(?P<title>.+)$")
+# The link to an item's report, "pdf icon PDF 259 KB" ("pdf icon" is the icon's alt text).
+_PDF_LINK = r"(?:pdf icon\s+)?PDF\s+[\d.]+\s*[KM]B"
 # An agenda item heading, "150 Improving health and wellbeing ... pdf icon PDF 259 KB".
-_ITEM_HEADING = re.compile(r"^(?P<item>\d{1,4}[A-Za-z]?)\.?\s+(?P<title>\S.*?)(?P<pdf>\s*(?:pdf icon\s+)?PDF\s+[\d.]+\s*[KM]B)?$")
-_PDF_SUFFIX = re.compile(r"\s*(?:pdf icon\s+)?PDF\s+[\d.]+\s*[KM]B$")
-_PDF_SIZE_LINE = re.compile(r"^(?:pdf icon\s+)?PDF\s+[\d.]+\s*[KM]B$", re.IGNORECASE)
+_ITEM_HEADING = re.compile(
+    rf"^(?P<item>\d{{1,4}}[A-Za-z]?)\.?\s+(?P<title>\S.*?)(?P<pdf>\s*{_PDF_LINK})?$"
+)
+_PDF_SUFFIX = re.compile(rf"\s*{_PDF_LINK}$")
+_PDF_SIZE_LINE = re.compile(rf"^{_PDF_LINK}$")
 # Lines that open a section of the page rather than name anything.
 _SECTION_LINE = re.compile(
     r"^(?:Minutes|Decisions?|Resolved|Purpose|Additional documents|Supporting documents|"
@@ -128,7 +136,9 @@ def parse_metadata(text: str) -> DocumentMetadata:
     return DocumentMetadata(
         council=_council(lines),
         committee=committee or _first_group(lines, _DECISION_MAKER_LINE, "committee"),
-        meeting_date=meeting_date or decision_date or _parse_date(_first_group(lines, _DATE_LINE, "date")),
+        meeting_date=(
+            meeting_date or decision_date or _parse_date(_first_group(lines, _DATE_LINE, "date"))
+        ),
         item_number=item_number or heading_item,
         title=title or decision_title or _page_title(lines),
     )
@@ -174,22 +184,26 @@ def _item_heading(lines: list[str], meeting_item: str | None) -> tuple[str | Non
     """
     for index, line in enumerate(lines[:-1]):
         if _MEETING_LINE.match(line) and not _SECTION_LINE.match(lines[index + 1]):
-            return _split_item_heading(lines[index + 1], meeting_item)
+            return _split_item_heading(lines[index + 1 : index + 3], meeting_item)
     for index, line in enumerate(lines):
         match = _ITEM_HEADING.match(line)
-        if match and (match["pdf"] or (index + 1 < len(lines) and _PDF_SIZE_LINE.match(lines[index + 1]))):
+        if match and _has_report_link(match, lines[index + 1 : index + 2]):
             return match["title"].strip(), match["item"]
     return None, None
 
 
-def _split_item_heading(line: str, meeting_item: str | None) -> tuple[str | None, str | None]:
-    """("Title", "150") from "150 Title pdf icon PDF 259 KB"; the leading number is only
-    taken as the item's when it matches the meeting line's or the report link follows."""
+def _split_item_heading(heading: list[str], meeting_item: str | None) -> tuple[str | None, str | None]:
+    """("Title", "150") from "150 Title pdf icon PDF 259 KB" (and the line after it); the
+    leading number is only the item's when it is the meeting line's or a report link follows."""
+    line, following = heading[0], heading[1:]
     match = _ITEM_HEADING.match(line)
-    if match and (match["pdf"] or match["item"] == meeting_item):
+    if match and (_has_report_link(match, following) or match["item"] == meeting_item):
         return match["title"].strip(), match["item"]
-    title = _PDF_SUFFIX.sub("", line).strip()
-    return title or None, None
+    return _PDF_SUFFIX.sub("", line).strip() or None, None
+
+
+def _has_report_link(heading: re.Match[str], following: list[str]) -> bool:
+    return heading["pdf"] is not None or any(_PDF_SIZE_LINE.match(line) for line in following)
 
 
 def _decision_heading(lines: list[str]) -> tuple[str | None, str | None]:
@@ -297,7 +311,8 @@ def load_sidecar(folder: Path) -> dict[str, DocumentMetadata]:
                 continue
             file, metadata = _sidecar_entry(path, number, line)
             if file in entries:
-                raise SidecarError(path, number, f'"{file}" is already described on line {first_line[file]}')
+                problem = f'"{file}" is already described on line {first_line[file]}'
+                raise SidecarError(path, number, problem)
             entries[file] = metadata
             first_line[file] = number
     return entries
@@ -314,24 +329,27 @@ def _sidecar_entry(path: Path, number: int, line: str) -> tuple[str, DocumentMet
     try:
         record = json.loads(line)
     except json.JSONDecodeError as error:
-        raise SidecarError(path, number, f"not valid JSON ({error.msg} at column {error.colno})") from error
+        problem = f"not valid JSON ({error.msg} at column {error.colno})"
+        raise SidecarError(path, number, problem) from error
     if not isinstance(record, dict):
-        raise SidecarError(path, number, f"expected a JSON object {{...}}, found {type(record).__name__}")
+        problem = f"expected a JSON object {{...}}, found {type(record).__name__}"
+        raise SidecarError(path, number, problem)
     unknown = sorted(set(record) - _SIDECAR_KEYS)
     if unknown:
         allowed = ", ".join(sorted(_SIDECAR_KEYS))
-        raise SidecarError(path, number, f"unknown key(s) {', '.join(unknown)}; allowed keys are {allowed}")
+        problem = f"unknown key(s) {', '.join(unknown)}; allowed keys are {allowed}"
+        raise SidecarError(path, number, problem)
     for key, value in record.items():
         if value is not None and not isinstance(value, str):
-            raise SidecarError(path, number, f'"{key}" must be a string or null, not {json.dumps(value)}')
+            problem = f'"{key}" must be a string or null, not {json.dumps(value)}'
+            raise SidecarError(path, number, problem)
     file = record.get("file")
     if not file:
         raise SidecarError(path, number, 'missing "file" (the name of the file this line describes)')
     meeting_date = record.get("meeting_date")
     if meeting_date is not None and not _is_iso_date(meeting_date):
-        raise SidecarError(
-            path, number, f'"meeting_date" {json.dumps(meeting_date)} is not a date written YYYY-MM-DD (or null)'
-        )
+        problem = f'"meeting_date" {json.dumps(meeting_date)} is not a date written YYYY-MM-DD (or null)'
+        raise SidecarError(path, number, problem)
     return file, DocumentMetadata(
         council=record.get("council"),
         committee=record.get("committee"),

@@ -100,11 +100,16 @@ def _decode(path: Path, data: bytes) -> tuple[str, tuple[str, ...]]:
     if b"\x00" in data or any(data.startswith(magic) for magic, _ in _SIGNATURES):
         raise UnreadableFile(path, _binary_reason(data))
     try:
-        return _checked_text(path, data.decode("utf-8-sig"), data), ()
+        text, warnings = data.decode("utf-8-sig"), ()
     except UnicodeDecodeError:
-        pass  # not UTF-8: older Windows tools save Windows-1252, tried next
+        # Not UTF-8: older Windows tools save Windows-1252.
+        text, warnings = _decode_cp1252(path, data), (_CP1252_WARNING,)
+    return _checked_text(path, text, data), warnings
+
+
+def _decode_cp1252(path: Path, data: bytes) -> str:
     try:
-        return _checked_text(path, data.decode("cp1252"), data), (_CP1252_WARNING,)
+        return data.decode("cp1252")
     except UnicodeDecodeError as error:
         # Windows-1252 leaves five byte values undefined; real text never contains them.
         raise UnreadableFile(path, _binary_reason(data)) from error
@@ -112,7 +117,9 @@ def _decode(path: Path, data: bytes) -> tuple[str, tuple[str, ...]]:
 
 def _checked_text(path: Path, text: str, data: bytes) -> str:
     """``text`` unless control characters show it is binary data decoded by chance."""
-    controls = sum(1 for char in text if unicodedata.category(char) == "Cc" and char not in "\t\n\r\f\v")
+    controls = sum(
+        1 for char in text if unicodedata.category(char) == "Cc" and char not in "\t\n\r\f\v"
+    )
     if text and controls / len(text) > _MAX_CONTROL_SHARE:
         raise UnreadableFile(path, _binary_reason(data))
     return text
@@ -149,6 +156,7 @@ _SKIP_LINK = re.compile(r"^\s*skip\s+(to|navigation|nav)\b", re.IGNORECASE)
 # Most specific first. ModernGov wraps its own part of a council's page (page heading such
 # as "Issue - meetings" included) in #modgov, its body text in #mgContent/.mgContent.
 _CONTENT_SELECTORS = ("#modgov", "#mgContent", ".mgContent", "main", "[role=main]", "article")
+_CONTENT_MARKERS = "h1, " + ", ".join(_CONTENT_SELECTORS)
 _BLOCK_TAGS = frozenset(
     {"address", "article", "aside", "blockquote", "caption", "center", "dd", "details", "dialog",
      "div", "dl", "dt", "fieldset", "figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6",
@@ -197,7 +205,7 @@ class _BlockBuilder:
         self._total_chars = total_chars
         self._frame_is_site = frame_is_site
 
-    def child(self) -> _BlockBuilder:
+    def _sub_builder(self) -> _BlockBuilder:
         return _BlockBuilder(self._total_chars, self._frame_is_site)
 
     def walk(self, node: LexborNode) -> None:
@@ -240,7 +248,7 @@ class _BlockBuilder:
         for item in node.iter():
             if self._is_noise(item):
                 continue
-            inner = self.child()
+            inner = self._sub_builder()
             inner.walk(item)
             inner.flush()
             item_lines = "\n".join(inner.blocks).split("\n")
@@ -252,7 +260,8 @@ class _BlockBuilder:
     def _table(self, table: LexborNode) -> None:
         rows: list[str] = []
         for row in _table_rows(table):
-            cells = [cell for cell in row.iter() if cell.tag in ("td", "th") and not self._is_noise(cell)]
+            cells = [cell for cell in row.iter() if cell.tag in ("td", "th")]
+            cells = [cell for cell in cells if not self._is_noise(cell)]
             if any(cell.css_first(_LAYOUT_CELL_CONTENT) is not None for cell in cells):
                 # A layout table: read each cell's paragraphs as blocks in page order.
                 self._add_lines(rows)
@@ -279,8 +288,10 @@ class _BlockBuilder:
             return True
         if not _marks_furniture(f"{attributes.get('id') or ''} {attributes.get('class') or ''}"):
             return False
-        # A wrapper holding most of the page is the content, whatever its class says
-        # (e.g. <div class="has-sidebar">); only smaller parts are furniture.
+        # A wrapper holding the page heading, the content container or most of the text is
+        # the content, whatever its class says (e.g. <div class="page has-sidebar">).
+        if node.css_first(_CONTENT_MARKERS) is not None:
+            return False
         return len(node.text(strip=True)) <= self._total_chars / 2
 
 

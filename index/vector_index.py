@@ -1,7 +1,22 @@
-"""The FAISS side of the store: which index kind to build, building it, persisting it."""
+"""The FAISS side of the store: which index kind to build, building it, persisting it.
+
+Four kinds, all inner product over unit vectors (so scores are cosine similarities):
+
+- ``flat``: exact search, the vectors and nothing else.
+- ``hnsw``: graph search (M=32) over the full vectors.
+- ``ivf``: inverted lists of full vectors, ~4·sqrt(N) lists, trained on the vectors.
+- ``ivfpq``: inverted lists of product-quantised codes (8 dimensions per byte): the smallest.
+  Its own scores are approximate; the retriever re-scores its candidates exactly with the
+  memory-mapped ``vectors.npy``, which is what brings its recall up.
+
+Search parameters (efSearch, nprobe) are set at build time and again at load time, so an index
+written by an older version is searched with today's defaults. They were chosen with
+``benchmarks/bench_scale.py`` to keep recall@10 against exact search at or above 0.95.
+"""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import faiss
@@ -9,28 +24,82 @@ import numpy as np
 
 from minutes.settings import Settings
 
+INDEX_TYPES = ("flat", "hnsw", "ivf", "ivfpq")
+
+HNSW_M = 32
+HNSW_EF_CONSTRUCTION = 80
+HNSW_EF_SEARCH = 64
+# nlist = 4·sqrt(N), but never fewer than this many training vectors per list: k-means on fewer
+# gives poor lists (and FAISS warns).
+IVF_LISTS_PER_SQRT_N = 4
+IVF_MIN_TRAIN_PER_LIST = 39
+# Coarse k-means is trained on this many vectors per list (FAISS's own minimum): more costs
+# minutes at 1M passages and buys no recall.
+IVF_TRAIN_PER_LIST = 39
+# nprobe as a share of nlist, with a floor: a fixed share keeps recall roughly flat as N grows.
+IVF_NPROBE_SHARE = 1 / 32
+IVF_MIN_NPROBE = 8
+PQ_DIMS_PER_CODE = 8
+PQ_MAX_BITS = 8
+# PQ k-means (one per sub-quantiser, 48 of them): FAISS's 25 iterations took minutes at 1M
+# passages; 10 lose nothing once the retriever re-scores candidates exactly.
+PQ_TRAIN_ITERATIONS = 10
+# The auto policy's second step: at and above this many passages, 'auto' builds IVF-PQ.
+IVFPQ_MIN_PASSAGES = 2_000_000
+_TRAIN_SEED = 0
+
 
 def choose_index_type(passage_count: int, settings: Settings) -> str:
-    """The FAISS index kind for ``passage_count`` vectors: the configured one, or by size for 'auto'."""
+    """The FAISS index kind for ``passage_count`` vectors: the configured one, or by size for 'auto'.
+
+    'auto' is exact search below ``settings.hnsw_min_passages``, HNSW from there up to
+    :data:`IVFPQ_MIN_PASSAGES`, IVF-PQ beyond. An explicit IVF kind for fewer vectors than one
+    list needs to train gives 'flat'.
+    """
     if settings.index_type != "auto":
-        return settings.index_type
-    return "hnsw" if passage_count >= settings.hnsw_min_passages else "flat"
+        # IVF lists are trained on the vectors: with too few there is nothing to train on.
+        trainable = passage_count >= IVF_MIN_TRAIN_PER_LIST or settings.index_type not in ("ivf", "ivfpq")
+        return settings.index_type if trainable else "flat"
+    if passage_count < settings.hnsw_min_passages:
+        return "flat"
+    return "hnsw" if passage_count < IVFPQ_MIN_PASSAGES else "ivfpq"
 
 
 def build_vector_index(vectors: np.ndarray, index_type: str) -> faiss.Index:
-    """An inner-product index over unit ``vectors`` (so scores are cosine similarities)."""
-    dimension = vectors.shape[1]
+    """An inner-product index of ``index_type`` over unit ``vectors``; IVF kinds are trained on them."""
+    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+    count, dimension = vectors.shape
     if index_type == "flat":
         index = faiss.IndexFlatIP(dimension)
     elif index_type == "hnsw":
-        index = faiss.IndexHNSWFlat(dimension, 32, faiss.METRIC_INNER_PRODUCT)
-        index.hnsw.efConstruction = 80
-        index.hnsw.efSearch = 64
+        index = faiss.IndexHNSWFlat(dimension, HNSW_M, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+    elif index_type in ("ivf", "ivfpq"):
+        index = _trained_ivf(vectors, index_type)
     else:
-        raise ValueError(f"Unknown index type '{index_type}': use flat or hnsw.")
-    if len(vectors):
-        index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+        raise ValueError(f"Unknown index type '{index_type}': use one of {', '.join(INDEX_TYPES)}.")
+    if count:
+        index.add(vectors)
+    set_search_defaults(index)
     return index
+
+
+def ivf_list_count(count: int) -> int:
+    """nlist for ``count`` vectors: ~4·sqrt(N), limited so each list has enough training vectors."""
+    return max(1, min(round(IVF_LISTS_PER_SQRT_N * math.sqrt(count)), count // IVF_MIN_TRAIN_PER_LIST))
+
+
+def ivf_nprobe(nlist: int) -> int:
+    """Lists visited per query: a fixed share of nlist, at least :data:`IVF_MIN_NPROBE`, at most all."""
+    return min(nlist, max(IVF_MIN_NPROBE, math.ceil(nlist * IVF_NPROBE_SHARE)))
+
+
+def set_search_defaults(index: faiss.Index) -> None:
+    """Give ``index`` the efSearch or nprobe that keeps recall@10 >= 0.95 in the benchmarks."""
+    if isinstance(index, faiss.IndexHNSW):
+        index.hnsw.efSearch = HNSW_EF_SEARCH
+    elif isinstance(index, faiss.IndexIVF):
+        index.nprobe = ivf_nprobe(index.nlist)
 
 
 def save_vector_index(index: faiss.Index, path: Path) -> None:
@@ -38,5 +107,50 @@ def save_vector_index(index: faiss.Index, path: Path) -> None:
 
 
 def load_vector_index(path: Path) -> faiss.Index:
-    """Read an index written by :func:`save_vector_index`, memory-mapped where FAISS allows."""
-    return faiss.read_index(str(path), faiss.IO_FLAG_MMAP | faiss.IO_FLAG_READ_ONLY)
+    """Read an index written by :func:`save_vector_index`, memory-mapped.
+
+    ``IO_FLAG_MMAP_IFC`` maps flat vector storage (flat, and HNSW's vectors) as well as IVF lists;
+    the older ``IO_FLAG_MMAP`` alone maps only IVF lists and copies flat and HNSW storage into memory.
+    """
+    index = faiss.read_index(str(path), faiss.IO_FLAG_MMAP_IFC | faiss.IO_FLAG_READ_ONLY)
+    set_search_defaults(index)
+    return index
+
+
+def _trained_ivf(vectors: np.ndarray, index_type: str) -> faiss.IndexIVF:
+    count, dimension = vectors.shape
+    if count < IVF_MIN_TRAIN_PER_LIST:
+        raise ValueError(
+            f"An '{index_type}' index is trained on its vectors and needs at least {IVF_MIN_TRAIN_PER_LIST}; "
+            f"got {count}. Use 'flat' (or 'auto')."
+        )
+    nlist = ivf_list_count(count)
+    quantizer = faiss.IndexFlatIP(dimension)
+    if index_type == "ivf":
+        index = faiss.IndexIVFFlat(quantizer, dimension, nlist, faiss.METRIC_INNER_PRODUCT)
+    else:
+        index = faiss.IndexIVFPQ(
+            quantizer, dimension, nlist, _pq_code_count(dimension), _pq_bits(count), faiss.METRIC_INNER_PRODUCT
+        )
+        index.pq.cp.niter = PQ_TRAIN_ITERATIONS
+    index.train(_training_sample(vectors, nlist))
+    return index
+
+
+def _training_sample(vectors: np.ndarray, nlist: int) -> np.ndarray:
+    wanted = nlist * IVF_TRAIN_PER_LIST
+    if len(vectors) <= wanted:
+        return vectors
+    rows = np.sort(np.random.default_rng(_TRAIN_SEED).choice(len(vectors), size=wanted, replace=False))
+    return vectors[rows]
+
+
+def _pq_code_count(dimension: int) -> int:
+    """Sub-quantisers: about one per :data:`PQ_DIMS_PER_CODE` dimensions, dividing ``dimension`` evenly."""
+    target = max(1, dimension // PQ_DIMS_PER_CODE)
+    return next(m for m in range(target, 0, -1) if dimension % m == 0)
+
+
+def _pq_bits(count: int) -> int:
+    """Bits per code: 8 when there are enough vectors to train 256 centroids per sub-quantiser, fewer otherwise."""
+    return max(1, min(PQ_MAX_BITS, int(math.log2(max(2, count // IVF_MIN_TRAIN_PER_LIST)))))

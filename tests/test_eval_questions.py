@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from eval.questions import QuestionFileError, load_questions
+from eval.questions import QUESTION_TYPES, QuestionFileError, load_questions
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 SAMPLE_QUESTIONS = Path(__file__).resolve().parents[1] / "eval" / "sample_questions.jsonl"
@@ -75,7 +75,8 @@ def test_duplicate_id_across_files_is_rejected(tmp_path: Path) -> None:
     first.write_text(json.dumps(good()) + "\n", encoding="utf-8")
     second = tmp_path / "two.jsonl"
     second.write_text(json.dumps(good()) + "\n", encoding="utf-8")
-    with pytest.raises(QuestionFileError, match=r"two\.jsonl, line 1: duplicate id 'q-1' \(first used at .*one\.jsonl:1\)"):
+    expected = r"two\.jsonl, line 1: duplicate id 'q-1' \(first used at .*one\.jsonl:1\)"
+    with pytest.raises(QuestionFileError, match=expected):
         load_questions([first, second])
 
 
@@ -87,9 +88,11 @@ def test_missing_and_empty_files_fail(tmp_path: Path) -> None:
 
 
 def test_shared_question_sets_load() -> None:
-    questions = load_questions([SHARED / "eval" / "seeds.jsonl", SHARED / "eval" / "dev.jsonl"])
-    assert len(questions) == 162
-    assert sum(not question.answerable for question in questions) == 19
+    paths = [SHARED / "eval" / "seeds.jsonl", SHARED / "eval" / "dev.jsonl"]
+    questions = load_questions(paths)
+    lines = sum(1 for path in paths for line in path.read_text(encoding="utf-8").splitlines() if line.strip())
+    assert len(questions) == lines
+    assert {question.type for question in questions} == set(QUESTION_TYPES)
 
 
 def test_sample_question_set_loads_and_is_small_with_two_unanswerable() -> None:

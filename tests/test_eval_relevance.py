@@ -7,7 +7,15 @@ from pathlib import Path
 import pytest
 
 from eval.questions import GoldQuote, Question, load_questions
-from eval.relevance import GoldQuoteNotFound, GoldSpan, covered_gold, gold_spans, locate_quote, normalise_newlines, overlaps
+from eval.relevance import (
+    GoldQuoteNotFound,
+    GoldSpan,
+    covered_gold,
+    gold_spans,
+    locate_quote,
+    normalise_newlines,
+    overlaps,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
@@ -41,8 +49,7 @@ def test_quote_line_endings_are_normalised_like_the_index() -> None:
 
 def test_whitespace_insensitive_match_when_no_exact_match() -> None:
     text = "Dr Tim Spicer\xa0added that  NW London\nhad a transient population."
-    assert locate_quote(text, "Dr Tim Spicer added that NW London had") == [(0, 38)]
-    assert text[0:38].endswith("had")
+    assert locate_quote(text, "Dr Tim Spicer added that NW London had") == [(0, text.index("had") + 3)]
 
 
 def test_missing_quote_is_an_error_naming_question_file_and_quote_start() -> None:
@@ -55,7 +62,8 @@ def test_missing_quote_is_an_error_naming_question_file_and_quote_start() -> Non
 
 
 def test_gold_file_not_indexed_is_an_error_suggesting_corpus() -> None:
-    with pytest.raises(GoldQuoteNotFound, match=r"'b\.txt' is not in the index; pass the folder holding it with --corpus"):
+    expected = r"'b\.txt' is not in the index; pass the folder holding it with --corpus"
+    with pytest.raises(GoldQuoteNotFound, match=expected):
         gold_spans(question(GoldQuote("b.txt", "anything")), {"a.txt": "anything"})
 
 

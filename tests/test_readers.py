@@ -187,7 +187,7 @@ def test_html_without_a_content_container_reads_the_body(tmp_path: Path) -> None
         "<html><body><header>Site banner</header>"
         "<div id='breadcrumb'>Home</div><div class='nav-menu'>Menu</div>"
         "<div id='search-box'>Search this site</div>"
-        "<div class='wrapper has-sidebar'><h2>Minutes</h2><p>The minutes were agreed.</p>"
+        "<div class='wrapper has-sidebar'><h1>Minutes</h1><p>The minutes were agreed.</p>"
         "<aside class='sidebar'>More links</aside></div>"
         "<footer>Footer</footer></body></html>",
         encoding="utf-8",

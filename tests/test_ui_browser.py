@@ -1,0 +1,288 @@
+"""The UI driven in a real headless Chromium against the real service over the sample index.
+
+The service runs in-process (uvicorn in a thread, over an index built from ``sample/corpus`` plus
+one crafted hostile minutes file); the UI is the real Gradio app, talking to it over HTTP.
+Debian's chromium is used: Playwright cannot download its own browser here.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+from playwright.sync_api import Browser, Dialog, Page, expect, sync_playwright
+
+from index.ingest import ingest
+from minutes.settings import Settings
+from rag.engine import Engine, shared_embedder
+from server.app import create_app
+from ui.app import start_ui
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+]
+SCREENSHOT = ROOT / "docs" / "screenshot-answer.png"
+ANSWER_TIMEOUT_MS = 60_000
+SCRIPT_TEXT = "<script>alert(1)</script>"
+LINK_TEXT = "[click](javascript:alert(1))"
+# Minutes text as hostile as an ingested file could be: markup, a Markdown link, an event handler.
+HOSTILE_MINUTES = f"""Parks and Open Spaces Committee
+
+Allotment rents
+
+The committee agreed that allotment rents would rise by five percent from April {SCRIPT_TEXT} after
+the allotment holders association was consulted on the allotment rent increase {LINK_TEXT}.
+
+Members noted that allotment waiting lists had grown <img src=x onerror=alert(2)> during the year.
+"""
+HOSTILE_QUESTION = "What did the committee agree about allotment rents?"
+
+pytestmark = [
+    pytest.mark.slow,
+    # Gradio's queue calls pandas in a way pandas 3 deprecates; not ours to fix.
+    pytest.mark.filterwarnings("ignore::DeprecationWarning:gradio.queueing"),
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is missing: run scripts/install-browser.sh"),
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class _Service:
+    """The real FastAPI service on a free port, in a background thread."""
+
+    def __init__(self, settings: Settings, engine: Engine) -> None:
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        config = uvicorn.Config(
+            create_app(settings, engine), host="127.0.0.1", port=self.port, log_level="warning", access_log=False
+        )
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._server.run, daemon=True)
+
+    def start(self) -> _Service:
+        self._thread.start()
+        deadline = time.monotonic() + 30
+        while not self._server.started:
+            if time.monotonic() > deadline or not self._thread.is_alive():
+                raise RuntimeError(f"The service did not start on {self.url}")
+            time.sleep(0.05)
+        return self
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        self._thread.join(timeout=10)
+
+
+def _index(folder: Path, index_dir: Path) -> Settings:
+    settings = Settings(index_dir=index_dir)
+    embedder = shared_embedder(settings.model, settings.embed_backend, settings.embed_cache_dir)
+    report = ingest([folder], index_dir, settings, progress=False, embedder=embedder)
+    assert not report.failed, report.failed
+    return settings
+
+
+@pytest.fixture(scope="module")
+def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """Settings over an index of the sample corpus."""
+    return _index(ROOT / "sample" / "corpus", tmp_path_factory.mktemp("sample-index"))
+
+
+@pytest.fixture(scope="module")
+def engine(settings: Settings) -> Engine:
+    return Engine.open(settings.index_dir, settings)
+
+
+@pytest.fixture(scope="module")
+def service(settings: Settings, engine: Engine) -> Iterator[_Service]:
+    running = _Service(settings, engine).start()
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="module")
+def ui_url(settings: Settings, service: _Service) -> Iterator[str]:
+    demo = start_ui(settings, service.url, "127.0.0.1", _free_port())
+    yield demo.local_url
+    demo.close()
+
+
+@pytest.fixture(scope="module")
+def hostile_ui_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The UI over a service whose only minutes are the crafted hostile file."""
+    corpus = tmp_path_factory.mktemp("hostile-corpus")
+    (corpus / "allotments.txt").write_text(HOSTILE_MINUTES, encoding="utf-8")
+    sidecar = {
+        "file": "allotments.txt", "committee": "Parks and Open Spaces Committee", "meeting_date": "2019-03-04",
+        "title": "Allotment rents <b>bold</b>", "url": "javascript:alert(3)",
+    }
+    (corpus / "sources.jsonl").write_text(json.dumps(sidecar) + "\n", encoding="utf-8")
+    settings = _index(corpus, tmp_path_factory.mktemp("hostile-index"))
+    running = _Service(settings, Engine.open(settings.index_dir, settings)).start()
+    demo = start_ui(settings, running.url, "127.0.0.1", _free_port())
+    yield demo.local_url
+    demo.close()
+    running.stop()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture()
+def dialogs() -> list[str]:
+    """Every alert/confirm/prompt a page opened: there must be none."""
+    return []
+
+
+@pytest.fixture()
+def page(browser: Browser, dialogs: list[str]) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+
+    def record(dialog: Dialog) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    context.on("dialog", record)
+    opened = context.new_page()
+    yield opened
+    context.close()
+
+
+def _ask(page: Page, question: str) -> None:
+    box = page.locator("#mqa-question textarea")
+    box.fill(question)
+    box.press("Enter")
+
+
+def _newest_reply(page: Page):
+    """The reply of the last turn, once it is no longer 'Searching the minutes…'."""
+    reply = page.locator("#mqa-conversation .mqa-turn").last.locator(".mqa-reply")
+    expect(reply).not_to_have_class(re.compile("mqa-pending"), timeout=ANSWER_TIMEOUT_MS)
+    return reply
+
+
+def _folded(text: str) -> str:
+    return " ".join(text.split())
+
+
+def test_answer_with_citations_opens_the_highlighted_passage(page: Page, ui_url: str, dialogs: list[str]) -> None:
+    page.goto(ui_url)
+    expect(page.locator(".mqa-example").first).to_be_visible()  # examples come from the loaded documents
+
+    _ask(page, "what did the board say about workforce risk?")
+    reply = _newest_reply(page)
+
+    expect(reply).to_have_class(re.compile("mqa-answer"))
+    expect(reply.locator(".mqa-answer-text a.mqa-cite").first).to_have_text("[1]")
+    expect(reply.locator(".mqa-answer-text")).to_contain_text("workforce")
+    sources = reply.locator("li.mqa-source")
+    expect(sources.first).to_be_visible()
+    quote = _folded(sources.first.locator(".mqa-quote").inner_text()).removesuffix(" …")
+    SCREENSHOT.parent.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOT), full_page=True)
+
+    with page.context.expect_page() as opened:
+        sources.first.get_by_role("link", name="Open the highlighted passage").click()
+    minutes = opened.value
+    mark = minutes.locator("mark#cited")
+    expect(mark).to_be_visible()
+    expect(mark).to_be_in_viewport()
+    assert quote in _folded(mark.inner_text())
+    assert dialogs == []
+
+
+def test_follow_up_that_the_minutes_do_not_cover_abstains_and_keeps_the_conversation(page: Page, ui_url: str) -> None:
+    page.goto(ui_url)
+    _ask(page, "what did the board say about workforce risk?")
+    expect(_newest_reply(page)).to_have_class(re.compile("mqa-answer"))
+
+    _ask(page, "What is the capital of France?")
+    reply = _newest_reply(page)
+
+    expect(reply).to_have_class(re.compile("mqa-abstain"))
+    expect(reply).to_contain_text("The minutes I have don't cover this.")
+    expect(reply.locator("ul.mqa-tips li").first).to_be_visible()
+    expect(page.locator("#mqa-conversation .mqa-turn")).to_have_count(2)
+    expect(page.locator("#mqa-conversation .mqa-turn").first).to_contain_text("workforce risk")
+
+
+def test_filters_come_from_the_service_and_restrict_the_question(page: Page, ui_url: str) -> None:
+    page.goto(ui_url)
+    expect(page.locator("#mqa-coverage")).to_contain_text("Minutes loaded: 5 documents from 2 committees")
+    page.locator("#mqa-committee input").click()
+    page.get_by_role("option", name="Cabinet").click()
+
+    # Answered without filters (the first test); the Cabinet's minutes say nothing on it.
+    _ask(page, "what did the board say about workforce risk?")
+    reply = _newest_reply(page)
+
+    expect(page.locator("#mqa-conversation .mqa-turn .mqa-filters-note")).to_have_text("Only committee: Cabinet")
+    expect(reply).to_have_class(re.compile("mqa-abstain"))
+    expect(reply.locator("ul.mqa-tips")).to_contain_text("Try removing the filters")
+
+
+def test_hostile_minutes_text_is_shown_as_text(page: Page, hostile_ui_url: str, dialogs: list[str]) -> None:
+    page.goto(hostile_ui_url)
+    _ask(page, HOSTILE_QUESTION)
+    reply = _newest_reply(page)
+
+    expect(reply).to_have_class(re.compile("mqa-answer"))
+    expect(reply.locator(".mqa-answer-text")).to_contain_text(SCRIPT_TEXT)
+    expect(reply.locator(".mqa-answer-text")).to_contain_text(LINK_TEXT)
+    expect(reply.locator(".mqa-source-title").first).to_contain_text("Allotment rents <b>bold</b>")
+    page.wait_for_timeout(500)  # give any injected handler the chance to fire
+    assert dialogs == []
+    assert page.locator("#mqa-conversation script, #mqa-conversation img, #mqa-conversation b").count() == 0
+    hrefs = page.locator("#mqa-conversation a").evaluate_all("links => links.map(link => link.href)")
+    assert hrefs and all(href.startswith("http://127.0.0.1:") for href in hrefs), hrefs
+
+
+def test_empty_and_overlong_questions_get_a_clear_message(page: Page, ui_url: str, settings: Settings) -> None:
+    page.goto(ui_url)
+    _ask(page, "   ")
+    expect(page.locator(".mqa-notice")).to_contain_text("Type a question first")
+
+    _ask(page, "why " * (settings.max_question_chars // 4 + 1))
+    expect(page.locator(".mqa-notice")).to_contain_text(f"the limit is {settings.max_question_chars:,}")
+    expect(page.locator("#mqa-conversation .mqa-turn")).to_have_count(0)
+
+
+def test_stopped_service_gives_a_clear_error(page: Page, browser: Browser, settings: Settings, engine: Engine) -> None:
+    doomed = _Service(settings, engine).start()
+    demo = start_ui(settings, doomed.url, "127.0.0.1", _free_port())
+    try:
+        page.goto(demo.local_url)
+        _ask(page, "what did the board say about workforce risk?")
+        expect(_newest_reply(page)).to_have_class(re.compile("mqa-answer"))
+
+        doomed.stop()
+        _ask(page, "who chairs the health and wellbeing board?")
+        reply = _newest_reply(page)
+
+        expect(reply).to_have_class(re.compile("mqa-error"))
+        expect(reply).to_contain_text(f"The minutes service is not reachable at {doomed.url}")
+        expect(page.locator("#mqa-question textarea")).to_have_value("who chairs the health and wellbeing board?")
+        assert "Traceback" not in page.content()
+
+        page.reload()
+        expect(page.locator("#mqa-coverage")).to_contain_text("not reachable")
+    finally:
+        demo.close()

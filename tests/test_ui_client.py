@@ -1,0 +1,167 @@
+"""The UI's HTTP client against real sockets: a small stand-in service and a closed port.
+
+The real service is exercised by the browser tests; here each failure the member may meet
+(nothing listening, too slow, refused, broken) is produced on purpose.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from ui.client import (
+    Filters,
+    MinutesClient,
+    ServiceFailed,
+    ServiceRejected,
+    ServiceTimeout,
+    ServiceUnavailable,
+)
+
+ANSWER = {
+    "question": "q",
+    "answer": "Cabinet, 28 July 2016: It was agreed. [1]",
+    "abstained": False,
+    "citations": [{"n": 1, "passage_id": "d:0001", "quote": "It was agreed."}],
+    "passages": [
+        {
+            "id": "d:0001", "rank": 1, "score": 0.9, "text": "It was agreed.",
+            "source": {"doc_id": "d", "file": "d.txt", "start": 0, "end": 14, "committee": "Cabinet",
+                       "view_url": "http://127.0.0.1/documents/d/view?start=0&end=14", "new_field": 1},
+        }
+    ],
+    "suggestions": [],
+}
+# path -> (status, body); a body of bytes is sent as it is.
+ROUTES: dict[str, tuple[int, object]] = {
+    "/ask": (200, ANSWER),
+    "/facets": (200, {"committees": ["Cabinet"], "councils": [], "earliest": "2016-07-28", "latest": "2018-02-13"}),
+    "/documents": (200, [{"doc_id": "d", "file": "d.txt", "title": "Item", "chars": 10, "view_url": "/x"}]),
+    "/health": (200, {"status": "ok"}),
+}
+DELAYS: dict[str, float] = {}  # path -> seconds to wait before replying
+
+
+class _StandIn(BaseHTTPRequestHandler):
+    requests: list[tuple[str, object]] = []
+
+    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+        self._reply(None)
+
+    def do_POST(self) -> None:  # noqa: N802
+        length = int(self.headers.get("Content-Length", 0))
+        self._reply(json.loads(self.rfile.read(length)))
+
+    def _reply(self, body: object) -> None:
+        self.requests.append((self.path, body))
+        time.sleep(DELAYS.get(self.path, 0))
+        status, payload = ROUTES.get(self.path, (404, {"detail": "Not Found"}))
+        data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args: object) -> None:
+        """Quiet: the tests assert on what matters."""
+
+
+class _Server(ThreadingHTTPServer):
+    def handle_error(self, request: object, client_address: object) -> None:
+        # The timeout test's client hangs up on purpose before the late reply: expected there.
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
+@pytest.fixture(scope="module")
+def stand_in() -> Iterator[str]:
+    server = _Server(("127.0.0.1", 0), _StandIn)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture()
+def routes() -> Iterator[dict[str, tuple[int, object]]]:
+    saved = dict(ROUTES)
+    yield ROUTES
+    ROUTES.clear()
+    ROUTES.update(saved)
+    DELAYS.clear()
+
+
+def test_ask_sends_question_and_filters_and_reads_the_contract(stand_in: str) -> None:
+    client = MinutesClient(stand_in, 5)
+
+    answer = client.ask("Who agreed?", filters=Filters(committee="Cabinet"))
+
+    assert _StandIn.requests[-1] == ("/ask", {"question": "Who agreed?", "filters": {"committee": "Cabinet"}})
+    assert answer.citations[0].quote == "It was agreed." and answer.passage("d:0001") is not None
+    client.ask("Unfiltered?", filters=Filters())
+    assert _StandIn.requests[-1] == ("/ask", {"question": "Unfiltered?"})
+
+
+def test_facets_documents_and_health(stand_in: str, routes: dict[str, tuple[int, object]]) -> None:
+    client = MinutesClient(stand_in, 5)
+
+    assert client.facets().committees == ["Cabinet"]
+    assert [doc.title for doc in client.documents()] == ["Item"]
+    assert client.health() == {"status": "ok"}
+    routes["/documents"] = (200, {"documents": []})
+    with pytest.raises(ServiceFailed, match="unexpected list of documents"):
+        client.documents()
+
+
+def test_nothing_listening_is_reported_as_unavailable() -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    client = MinutesClient(f"http://127.0.0.1:{port}", 5)
+
+    with pytest.raises(ServiceUnavailable, match=f"not reachable at http://127.0.0.1:{port}"):
+        client.ask("anything")
+
+
+def test_a_slow_service_times_out_with_a_clear_message(stand_in: str, routes: dict[str, tuple[int, object]]) -> None:
+    DELAYS["/ask"] = 1.0
+    client = MinutesClient(stand_in, 0.3)
+
+    with pytest.raises(ServiceTimeout, match="did not answer within 0.3 seconds"):
+        client.ask("q")
+
+
+def test_refusals_carry_the_services_reason(stand_in: str, routes: dict[str, tuple[int, object]]) -> None:
+    client = MinutesClient(stand_in, 5)
+    routes["/ask"] = (422, {"detail": "Invalid request: question: the question is empty."})
+    with pytest.raises(ServiceRejected, match="the question is empty") as refused:
+        client.ask(" ")
+    assert refused.value.status_code == 422
+
+    routes["/ask"] = (404, {"detail": ""})
+    with pytest.raises(ServiceRejected, match="is the API URL right"):
+        client.ask("q")
+
+
+def test_broken_replies_are_reported_not_raised_raw(stand_in: str, routes: dict[str, tuple[int, object]]) -> None:
+    client = MinutesClient(stand_in, 5)
+    routes["/ask"] = (500, {"detail": "The server failed to handle this request; the server log has the details."})
+    with pytest.raises(ServiceFailed, match=r"internal problem \(HTTP 500\): The server failed"):
+        client.ask("q")
+
+    routes["/ask"] = (200, b"<html>not json</html>")
+    with pytest.raises(ServiceFailed, match="not JSON"):
+        client.ask("q")
+
+    routes["/ask"] = (200, {"answer": 3})
+    with pytest.raises(ServiceFailed, match="unexpected shape"):
+        client.ask("q")

@@ -1,0 +1,171 @@
+"""The UI's pure parts: escaped rendering, safe links, example questions, input checks."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from ui.app import parse_filters, question_problem
+from ui.client import Answer, Citation, DocumentSummary, Facets, Filters, Passage, Source
+from ui.examples import example_questions
+from ui.render import ABSTAIN_HEADING, Turn, citation_url, render_conversation, safe_url
+
+API = "http://127.0.0.1:8000"
+HOSTILE = "<script>alert(1)</script> and [click](javascript:alert(1)) and <img src=x onerror=alert(2)>"
+
+
+def _passage(text: str, *, start: int = 100, url: str | None = None, title: str = "Workforce", **source: str) -> Passage:
+    return Passage(
+        id="doc-1:0003",
+        rank=1,
+        score=0.8,
+        text=text,
+        source=Source(
+            doc_id="doc-1",
+            file="minutes.txt",
+            start=start,
+            end=start + len(text),
+            committee=source.get("committee", "Health and Wellbeing Board"),
+            meeting_date=source.get("meeting_date", "2018-02-13"),
+            title=title,
+            url=url,
+            view_url=f"{API}/documents/doc-1/view?start={start}&end={start + len(text)}",
+        ),
+    )
+
+
+def _answer(passage: Passage, quote: str, answer_text: str) -> Answer:
+    return Answer(
+        question="q",
+        answer=answer_text,
+        abstained=False,
+        citations=[Citation(n=1, passage_id=passage.id, quote=quote)],
+        passages=[passage],
+    )
+
+
+def test_answer_markers_link_to_the_exact_quoted_span() -> None:
+    text = "The board met. Workforce shortages were the biggest risk. Other business followed."
+    quote = "Workforce shortages were the biggest risk."
+    passage = _passage(text)
+    answer = _answer(passage, quote, f"Health and Wellbeing Board, 13 February 2018: {quote} [1]")
+
+    url = citation_url(answer, answer.citations[0], API)
+
+    assert url is not None
+    parts = urlsplit(url)
+    query = parse_qs(parts.query)
+    start = 100 + text.index(quote)
+    assert (query["start"], query["end"], parts.fragment) == ([str(start)], [str(start + len(quote))], "cited")
+    html = render_conversation([Turn("What about workforce?", Filters(), answer=answer)], API)
+    assert '<strong class="mqa-meeting">Health and Wellbeing Board, 13 February 2018:</strong>' in html
+    assert re.search(r'<a class="mqa-cite" href="[^"]+start=\d+[^"]*"[^>]*>\[1\]</a>', html)
+    assert "Open the highlighted passage" in html
+
+
+def test_relative_view_url_is_joined_to_the_api_and_quote_missing_falls_back_to_passage() -> None:
+    passage = _passage("Some text here.")
+    passage.source.view_url = "/documents/doc-1/view?start=100&end=115"
+    answer = _answer(passage, "Not in the passage at all.", "Not in the passage at all. [1]")
+
+    assert citation_url(answer, answer.citations[0], API) == f"{API}/documents/doc-1/view?start=100&end=115"
+
+
+def test_everything_from_the_service_is_escaped() -> None:
+    passage = _passage(HOSTILE, url="javascript:alert(3)", title="<b>Item</b>", committee="<i>Board</i>")
+    answer = _answer(passage, HOSTILE, HOSTILE + " [1]")
+    abstained = Answer(question="q", answer="x", abstained=True, suggestions=[HOSTILE])
+
+    html = render_conversation(
+        [Turn(HOSTILE, Filters(committee="<u>x</u>"), answer=answer), Turn("q2", Filters(), answer=abstained),
+         Turn("q3", Filters(), error=HOSTILE)],
+        API,
+    )
+
+    assert "<script" not in html and "<img" not in html and "<b>" not in html and "<i>" not in html
+    assert "<u>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "[click](javascript:alert(1))" in html  # shown as text, not made a link
+    assert 'href="javascript' not in html and "Original minutes" not in html
+
+
+def test_only_plain_http_urls_are_links() -> None:
+    assert safe_url("https://example.org/minutes?id=1") == "https://example.org/minutes?id=1"
+    assert safe_url("http://127.0.0.1:8000/documents/a/view") == "http://127.0.0.1:8000/documents/a/view"
+    for bad in ("javascript:alert(1)", "JaVaScRiPt:alert(1)", " javascript:alert(1)", "data:text/html,<p>",
+                "//evil.example/x", "/relative", "https://ex.org/\"onmouseover=alert(1)", "https://ex.org/a b", None, ""):
+        assert safe_url(bad) is None, bad
+
+
+def test_original_minutes_link_shown_when_url_is_http() -> None:
+    passage = _passage("Text of the minutes.", url="https://councillors.example.gov.uk/item/150")
+    answer = _answer(passage, "Text of the minutes.", "Text of the minutes. [1]")
+
+    html = render_conversation([Turn("q", Filters(), answer=answer)], API)
+
+    assert 'href="https://councillors.example.gov.uk/item/150"' in html and "Original minutes" in html
+
+
+def test_abstention_shows_the_honest_message_and_unique_suggestions() -> None:
+    answer = Answer(
+        question="What is the capital of France?", answer="The minutes I have don't cover this.", abstained=True,
+        suggestions=["Nearest material: Workforce", "Nearest material: Workforce", "Try naming the committee."],
+    )
+
+    html = render_conversation([Turn(answer.question, Filters(), answer=answer)], API)
+
+    assert ABSTAIN_HEADING.replace("'", "&#x27;") in html
+    assert html.count("Nearest material: Workforce") == 1 and "Try naming the committee." in html
+
+
+def test_pending_and_error_turns_and_filters_note() -> None:
+    filters = Filters(committee="Cabinet", since=date(2018, 1, 1))
+    html = render_conversation([Turn("q1", filters), Turn("q2", Filters(), error="The service is down.")], API)
+
+    assert "Searching the minutes" in html
+    assert "Only committee: Cabinet, from 1 January 2018" in html
+    assert 'role="alert"' in html and "The service is down." in html
+    assert "Ask a question about the council minutes" in render_conversation([], API)
+
+
+def test_example_questions_come_from_the_loaded_documents() -> None:
+    documents = [
+        DocumentSummary(doc_id="a", file="a.txt", committee="Cabinet", meeting_date="2016-07-28",
+                        title="One Herefordshire and the sustainability and transformation plan"),
+        DocumentSummary(doc_id="b", file="b.txt", committee="Health and Wellbeing Board", meeting_date="2018-02-13",
+                        title="Improving health and wellbeing – a system leadership approach"),
+        DocumentSummary(doc_id="c", file="c.txt", title="Integrated Care System Development: Draft Strategy"),
+        DocumentSummary(doc_id="d", file="d.txt", committee="Cabinet", meeting_date="2017-01-01", title=None),
+    ]
+
+    questions = example_questions(Facets(committees=["Cabinet", "Health and Wellbeing Board", "Planning Committee"]), documents)
+
+    assert questions == [
+        "What did the Health and Wellbeing Board say about improving health and wellbeing?",
+        "What did the Cabinet say about One Herefordshire and the sustainability and transformation plan?",
+        "What was said about the Integrated Care System Development?",
+        "What did the Planning Committee decide?",
+    ]
+
+
+def test_example_questions_without_documents_use_committees() -> None:
+    assert example_questions(Facets(committees=["Cabinet"]), []) == ["What did the Cabinet decide?"]
+    assert example_questions(Facets(), []) == []
+
+
+def test_question_checks() -> None:
+    assert question_problem("  ", 100) is not None and "Type a question" in (question_problem("", 100) or "")
+    assert "limit is 100" in (question_problem("x" * 101, 100) or "")
+    assert question_problem("Who chairs the board?", 100) is None
+
+
+def test_filters_parse_and_reject_bad_dates() -> None:
+    filters = parse_filters("Cabinet", "", "2018-01-01", None)
+    assert filters == Filters(committee="Cabinet", since=date(2018, 1, 1))
+    with pytest.raises(ValueError, match="YYYY-MM-DD"):
+        parse_filters("", "", "13/02/2018", None)
+    with pytest.raises(ValueError, match="after"):
+        parse_filters("", "", "2019-01-01", "2018-01-01")

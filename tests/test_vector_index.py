@@ -1,0 +1,88 @@
+"""Which FAISS index is built, and that every kind finds what it holds, before and after saving."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import faiss
+import numpy as np
+import pytest
+
+from index.vector_index import (
+    INDEX_TYPES,
+    IVFPQ_MIN_PASSAGES,
+    build_vector_index,
+    choose_index_type,
+    ivf_list_count,
+    ivf_nprobe,
+    load_vector_index,
+    save_vector_index,
+)
+from minutes.settings import Settings
+
+
+@pytest.fixture(scope="module")
+def vectors() -> np.ndarray:
+    rows = np.random.default_rng(3).standard_normal((3000, 64)).astype(np.float32)
+    return rows / np.linalg.norm(rows, axis=1, keepdims=True)
+
+
+@pytest.fixture(scope="module")
+def indexes(vectors: np.ndarray) -> dict[str, faiss.Index]:
+    return {kind: build_vector_index(vectors, kind) for kind in INDEX_TYPES}
+
+
+def test_auto_picks_by_size() -> None:
+    settings = Settings(index_type="auto", hnsw_min_passages=1000)
+    assert choose_index_type(999, settings) == "flat"
+    assert choose_index_type(1000, settings) == "hnsw"
+    assert choose_index_type(IVFPQ_MIN_PASSAGES, settings) == "ivfpq"
+
+
+@pytest.mark.parametrize("kind", INDEX_TYPES)
+def test_an_explicit_kind_is_honoured(kind: str) -> None:
+    assert choose_index_type(5000, Settings(index_type=kind)) == kind
+    assert choose_index_type(5_000_000, Settings(index_type=kind)) == kind
+
+
+def test_too_few_vectors_to_train_fall_back_to_exact() -> None:
+    assert choose_index_type(10, Settings(index_type="ivfpq")) == "flat"
+    with pytest.raises(ValueError, match="at least"):
+        build_vector_index(np.eye(10, 16, dtype=np.float32), "ivf")
+
+
+def test_unknown_kind_is_refused(vectors: np.ndarray) -> None:
+    with pytest.raises(ValueError, match="Unknown index type"):
+        build_vector_index(vectors, "lsh")
+
+
+def test_ivf_sizes_follow_the_square_root() -> None:
+    assert ivf_list_count(1_000_000) == 4000
+    assert ivf_list_count(100) == 2  # limited by training vectors per list
+    assert all(1 <= ivf_nprobe(nlist) <= nlist for nlist in (1, 5, 100, 4000))
+
+
+@pytest.mark.parametrize("kind", INDEX_TYPES)
+def test_every_kind_finds_a_stored_vector_first(indexes: dict[str, faiss.Index], vectors: np.ndarray, kind: str) -> None:
+    rows = np.arange(0, len(vectors), 61)
+    _, found = indexes[kind].search(vectors[rows], 5)
+    assert (found[:, 0] == rows).all()
+
+
+@pytest.mark.parametrize("kind", INDEX_TYPES)
+def test_save_and_load_give_the_same_answers(
+    indexes: dict[str, faiss.Index], vectors: np.ndarray, kind: str, tmp_path: Path
+) -> None:
+    path = tmp_path / "vectors.faiss"
+    save_vector_index(indexes[kind], path)
+    loaded = load_vector_index(path)
+    assert loaded.ntotal == len(vectors)
+    queries = vectors[:50] + 0.05
+    expected_scores, expected_rows = indexes[kind].search(queries, 10)
+    scores, rows = loaded.search(queries, 10)
+    np.testing.assert_array_equal(rows, expected_rows)
+    np.testing.assert_allclose(scores, expected_scores, rtol=1e-5)
+    if kind in ("ivf", "ivfpq"):
+        assert loaded.nprobe == ivf_nprobe(loaded.nlist) > 1
+    if kind == "hnsw":
+        assert loaded.hnsw.efSearch == indexes[kind].hnsw.efSearch

@@ -1,0 +1,262 @@
+"""The Gradio front end: a chat over the minutes, with filters and example questions.
+
+It is a pure HTTP client of the service (:mod:`ui.client`); every answer is drawn by
+:mod:`ui.render` as escaped HTML. ``minutes ui`` calls :func:`launch_ui`.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from datetime import date
+from html import escape
+from typing import Any
+
+# Gradio phones home for analytics and version checks; this runs offline, on members' data.
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+import gradio as gr  # noqa: E402  (must follow the analytics switch above)
+
+from minutes.settings import Settings  # noqa: E402
+
+from .client import DocumentSummary, Facets, Filters, MinutesClient, ServiceError  # noqa: E402
+from .examples import MAX_EXAMPLES, example_questions  # noqa: E402
+from .render import Turn, human_date, render_conversation  # noqa: E402
+from .style import CSS, theme  # noqa: E402
+
+TITLE = "Council minutes assistant"
+ALL = ""  # the value of the "All committees" / "All councils" choices: no restriction
+# After each answer, bring the start of the newest turn into view inside the conversation box
+# (scrolling to the very bottom would show its sources and hide the answer itself).
+SCROLL_TO_NEWEST_TURN = """
+watch('value', () => {
+  const box = element.querySelector('.mqa-conversation');
+  const turns = element.querySelectorAll('.mqa-turn');
+  if (box && turns.length) box.scrollTop = turns[turns.length - 1].offsetTop - 8;
+});
+"""
+
+
+def build_app(settings: Settings, api_url: str | None = None) -> gr.Blocks:
+    """The UI as a ``gr.Blocks``, talking to the service at ``api_url`` (default: settings)."""
+    base_url = (api_url or settings.api_url).rstrip("/")
+    client = MinutesClient(base_url, settings.api_timeout_seconds)
+
+    with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
+        gr.HTML(
+            f"<h1>{TITLE}</h1><p>Answers come only from the council's meeting minutes. Every sentence is "
+            "numbered: open a source to read the minutes at that very passage.</p>",
+            elem_id="mqa-header",
+            elem_classes=["mqa-flush"],
+        )
+        turns = gr.State([])
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=3, min_width=480):
+                conversation = gr.HTML(
+                    render_conversation([], base_url),
+                    elem_id="mqa-conversation",
+                    elem_classes=["mqa-flush"],
+                    js_on_load=SCROLL_TO_NEWEST_TURN,
+                )
+                notice = gr.HTML("", elem_id="mqa-notice", elem_classes=["mqa-flush"])
+                with gr.Row(equal_height=True):
+                    question = gr.Textbox(
+                        show_label=False,
+                        placeholder="Ask a question about the minutes, then press Enter",
+                        lines=1,
+                        max_lines=6,
+                        scale=6,
+                        elem_id="mqa-question",
+                        container=False,
+                        autofocus=True,
+                    )
+                    ask_button = gr.Button("Ask", variant="primary", scale=1, min_width=90, elem_id="mqa-ask")
+                # Filled from the service's documents when the page loads; hidden until then.
+                with gr.Column(visible=False, elem_id="mqa-examples") as examples:
+                    gr.HTML(
+                        '<div class="mqa-examples-heading">Not sure what to ask? Try one of these:</div>',
+                        elem_classes=["mqa-flush"],
+                    )
+                    example_buttons = [
+                        gr.Button("", size="sm", variant="secondary", elem_classes=["mqa-example"])
+                        for _ in range(MAX_EXAMPLES)
+                    ]
+                new_conversation = gr.Button(
+                    "Start a new conversation", size="sm", variant="secondary", elem_id="mqa-new"
+                )
+            with gr.Column(scale=1, min_width=260):
+                gr.HTML(
+                    "<h3>Filters</h3><p>Applied to every question you ask.</p>", elem_id="mqa-filters-heading"
+                )
+                committee = gr.Dropdown(
+                    label="Committee", choices=[("All committees", ALL)], value=ALL, elem_id="mqa-committee"
+                )
+                council = gr.Dropdown(
+                    label="Council", choices=[("All councils", ALL)], value=ALL, visible=False, elem_id="mqa-council"
+                )
+                since = gr.DateTime(label="Meetings from", include_time=False, type="string", elem_id="mqa-since")
+                until = gr.DateTime(label="Meetings until", include_time=False, type="string", elem_id="mqa-until")
+                coverage = gr.HTML("", elem_id="mqa-coverage")
+
+        def load_corpus() -> tuple[Any, ...]:
+            """Fill filters, examples and the coverage note from what the service has loaded."""
+            try:
+                facets = client.facets()
+                documents = client.documents()
+            except ServiceError as error:
+                hidden = [gr.update(visible=False)] * (MAX_EXAMPLES + 1)
+                return (gr.update(), gr.update(), *hidden, _coverage_down(str(error)))
+            questions = example_questions(facets, documents, MAX_EXAMPLES)
+            buttons = [
+                gr.update(value=questions[slot], visible=True) if slot < len(questions) else gr.update(visible=False)
+                for slot in range(MAX_EXAMPLES)
+            ]
+            return (
+                gr.update(choices=[("All committees", ALL), *((name, name) for name in facets.committees)]),
+                gr.update(
+                    choices=[("All councils", ALL), *((name, name) for name in facets.councils)],
+                    visible=bool(facets.councils),
+                ),
+                gr.update(visible=bool(questions)),
+                *buttons,
+                _coverage(facets, documents),
+            )
+
+        def ask(
+            text: str, committee_value: str, council_value: str, since_value: str | None, until_value: str | None,
+            history: list[Turn],
+        ) -> Iterator[tuple[Any, ...]]:
+            """Show the question at once, then its answer, or a message saying why there is none."""
+            problem = question_problem(text, settings.max_question_chars)
+            if problem is not None:
+                yield gr.update(), history, gr.update(), _notice(problem)
+                return
+            try:
+                filters = parse_filters(committee_value, council_value, since_value, until_value)
+            except ValueError as error:
+                yield gr.update(), history, gr.update(), _notice(str(error))
+                return
+            asked = text.strip()
+            pending = [*history, Turn(asked, filters)]
+            yield render_conversation(pending, base_url), history, "", ""
+            try:
+                turn = Turn(asked, filters, answer=client.ask(asked, filters=filters))
+            except ServiceError as error:
+                turn = Turn(asked, filters, error=str(error))
+            history = [*history, turn]
+            # After a failure the question goes back in the box, ready to ask again.
+            yield render_conversation(history, base_url), history, asked if turn.error else "", ""
+
+        def restart() -> tuple[Any, ...]:
+            return render_conversation([], base_url), [], "", ""
+
+        inputs = [question, committee, council, since, until, turns]
+        outputs = [conversation, turns, question, notice]
+        demo.load(
+            load_corpus, outputs=[committee, council, examples, *example_buttons, coverage], api_visibility="private"
+        )
+        question.submit(ask, inputs, outputs, api_visibility="private")
+        ask_button.click(ask, inputs, outputs, api_visibility="private")
+        for button in example_buttons:
+            # A button's value is its label: put the example in the box, then ask it.
+            button.click(lambda text: text, button, question, api_visibility="private").then(
+                ask, inputs, outputs, api_visibility="private"
+            )
+        new_conversation.click(restart, None, outputs, api_visibility="private")
+    return demo
+
+
+def question_problem(text: str | None, max_chars: int) -> str | None:
+    """Why ``text`` cannot be asked (empty, too long), or None if it can."""
+    if not text or not text.strip():
+        return "Type a question first: what would you like to know from the minutes?"
+    if len(text) > max_chars:
+        return (
+            f"Your question is {len(text):,} characters long; the limit is {max_chars:,}. "
+            "Please shorten it to the heart of what you want to know."
+        )
+    return None
+
+
+def parse_filters(committee: str | None, council: str | None, since: str | None, until: str | None) -> Filters:
+    """The filter controls' values as :class:`Filters`; ValueError with a readable message if invalid."""
+    start = _parse_date(since, "Meetings from")
+    end = _parse_date(until, "Meetings until")
+    if start and end and start > end:
+        raise ValueError("The 'Meetings from' date is after the 'Meetings until' date: swap them or clear one.")
+    return Filters(committee=committee or None, council=council or None, since=start, until=end)
+
+
+def launch_ui(settings: Settings, api_url: str | None = None, host: str | None = None, port: int | None = None) -> None:
+    """Serve the UI until interrupted (``minutes ui``)."""
+    demo = start_ui(settings, api_url, host, port)
+    print(f"Minutes UI: {demo.local_url}  (asking the service at {(api_url or settings.api_url).rstrip('/')})", flush=True)
+    print("Press Ctrl-C to stop.", flush=True)
+    demo.block_thread()
+
+
+def start_ui(
+    settings: Settings, api_url: str | None = None, host: str | None = None, port: int | None = None
+) -> gr.Blocks:
+    """Start serving the UI in the background and return it; ``close()`` stops it."""
+    base_url = (api_url or settings.api_url).rstrip("/")
+    _warn_if_down(MinutesClient(base_url, settings.api_timeout_seconds))
+    demo = build_app(settings, base_url)
+    # Each answer is CPU work in the service; more parallel asks would only queue there instead.
+    demo.queue(default_concurrency_limit=4)
+    demo.launch(
+        server_name=host or settings.ui_host,
+        server_port=port or settings.ui_port,
+        prevent_thread_lock=True,
+        quiet=True,
+        ssr_mode=False,
+        footer_links=[],
+        theme=theme(),
+        css=CSS,
+    )
+    return demo
+
+
+def _warn_if_down(client: MinutesClient) -> None:
+    # Not fatal: the service may start after the UI; members then see the same message in the page.
+    try:
+        client.health()
+    except ServiceError as error:
+        print(f"Warning: {error}", file=sys.stderr, flush=True)
+    finally:
+        client.close()
+
+
+def _parse_date(value: str | None, label: str) -> date | None:
+    if value is None or not value.strip():
+        return None
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise ValueError(f"'{label}' must be a date written YYYY-MM-DD, for example 2018-02-13.") from None
+
+
+def _notice(message: str) -> str:
+    return f'<div class="mqa-notice" role="alert">{escape(message)}</div>'
+
+
+def _coverage(facets: Facets, documents: list[DocumentSummary]) -> str:
+    """'Minutes loaded: 5 documents from 2 committees, meetings from … to ….'"""
+    text = f"Minutes loaded: {_count(len(documents), 'document')}"
+    if facets.committees:
+        text += f" from {_count(len(facets.committees), 'committee')}"
+    if facets.earliest and facets.latest:
+        text += f", meetings from {human_date(facets.earliest)} to {human_date(facets.latest)}"
+    return f'<div class="mqa-coverage">{escape(text)}.</div>'
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
+def _coverage_down(message: str) -> str:
+    return (
+        f'<div class="mqa-coverage mqa-down" role="alert">{escape(message)} '
+        "Filters and example questions appear when it is running: reload this page then.</div>"
+    )

@@ -1,0 +1,255 @@
+"""The conversation as HTML: every piece of text from the service escaped, only our own links.
+
+Minutes text is untrusted (it comes from whatever was ingested), so nothing here passes service
+text to a Markdown or HTML renderer unescaped: the answer, quotes, titles and suggestions are all
+``html.escape``d, and the only links are ones built here from http(s) URLs.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+
+from .client import Answer, Citation, Filters, Passage
+
+ABSTAIN_HEADING = "The minutes I have don't cover this."
+QUOTE_MAX_CHARS = 320
+_MARKER = re.compile(r"\[(\d+)\]")
+_LIST_BULLET = re.compile(r"^[·•▪●◦‣∙*–-]\s+")
+_UNSAFE_URL_CHARS = re.compile(r"[\s\x00-\x1f\x7f\"'<>`\\]")
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One question and what came back: an answer from the service, or a message saying why not."""
+
+    question: str
+    filters: Filters
+    answer: Answer | None = None
+    error: str | None = None  # neither answer nor error: still waiting for the service
+
+
+def render_conversation(turns: Sequence[Turn], api_url: str) -> str:
+    """The whole conversation, oldest first; a short welcome when it is empty."""
+    if not turns:
+        return _wrap(_welcome())
+    return _wrap("".join(render_turn(turn, index, api_url) for index, turn in enumerate(turns)))
+
+
+def render_turn(turn: Turn, index: int, api_url: str) -> str:
+    """One question bubble and its reply. ``index`` keeps element ids unique across turns."""
+    question = (
+        f'<div class="mqa-question"><div class="mqa-who">You asked</div>'
+        f'<p class="mqa-question-text">{_e(turn.question)}</p>{_filters_note(turn.filters)}</div>'
+    )
+    if turn.error is not None:
+        reply = render_error(turn.error)
+    elif turn.answer is None:
+        reply = (
+            '<div class="mqa-reply mqa-pending" aria-busy="true"><div class="mqa-who">From the minutes</div>'
+            "<p>Searching the minutes…</p></div>"
+        )
+    elif turn.answer.abstained:
+        reply = render_abstention(turn.answer)
+    else:
+        reply = render_answer(turn.answer, index, api_url)
+    return f'<section class="mqa-turn" data-turn="{index}">{question}{reply}</section>'
+
+
+def render_answer(answer: Answer, index: int, api_url: str) -> str:
+    """The answer with clickable [n] markers, then its numbered sources."""
+    links = {citation.n: citation_url(answer, citation, api_url) for citation in answer.citations}
+    paragraphs = "".join(
+        f"<p>{_answer_paragraph(paragraph, answer, links, index)}</p>"
+        for paragraph in re.split(r"\n\s*\n", answer.answer.strip())
+        if paragraph.strip()
+    )
+    sources = "".join(_source_item(answer, citation, links[citation.n], index) for citation in answer.citations)
+    sources_block = (
+        f'<div class="mqa-sources-heading">Sources</div><ol class="mqa-sources">{sources}</ol>' if sources else ""
+    )
+    return (
+        f'<div class="mqa-reply mqa-answer"><div class="mqa-who">From the minutes</div>'
+        f'<div class="mqa-answer-text">{paragraphs}</div>{sources_block}</div>'
+    )
+
+
+def render_abstention(answer: Answer) -> str:
+    """The honest "not covered" reply, with the service's suggestions of what to try."""
+    # dict.fromkeys: the same suggestion twice would only be noise.
+    suggestions = "".join(f"<li>{_e(text)}</li>" for text in dict.fromkeys(answer.suggestions))
+    tips = f'<p class="mqa-tips-heading">You could try:</p><ul class="mqa-tips">{suggestions}</ul>' if suggestions else ""
+    return (
+        f'<div class="mqa-reply mqa-abstain"><div class="mqa-who">From the minutes</div>'
+        f'<p class="mqa-abstain-heading">{_e(ABSTAIN_HEADING)}</p>'
+        "<p>I only answer from the minutes that have been loaded, and none of them covers this question "
+        f"closely enough to answer it with a citation.</p>{tips}</div>"
+    )
+
+
+def render_error(message: str) -> str:
+    """A problem the member can act on, in place of an answer."""
+    return (
+        '<div class="mqa-reply mqa-error" role="alert"><div class="mqa-who">No answer</div>'
+        f'<p class="mqa-error-text">{_e(message)}</p></div>'
+    )
+
+
+def citation_url(answer: Answer, citation: Citation, api_url: str) -> str | None:
+    """The service's highlighted view of exactly the quoted sentence, or None if it has no safe URL.
+
+    The service's ``view_url`` highlights the whole passage; the quote is an exact substring of
+    the passage text, so narrowing the span to it shows the member the very sentence cited.
+    """
+    passage = answer.passage(citation.passage_id)
+    if passage is None or not passage.source.view_url:
+        return None
+    url = safe_url(urljoin(api_url.rstrip("/") + "/", passage.source.view_url))
+    if url is None:
+        return None
+    offset = passage.text.find(citation.quote)
+    if offset < 0:
+        return url
+    start = passage.source.start + offset
+    parts = urlsplit(url)
+    query = [(key, value) for key, value in parse_qsl(parts.query) if key not in ("start", "end")]
+    query += [("start", str(start)), ("end", str(start + len(citation.quote)))]
+    # The fragment lands the browser on the highlight itself, not the top of a long document.
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), "cited"))
+
+
+def safe_url(url: str | None) -> str | None:
+    """``url`` if it is a plain absolute http(s) URL, else None (no javascript:, data:, etc.)."""
+    if not url or _UNSAFE_URL_CHARS.search(url):
+        return None
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return None
+    return url
+
+
+def human_date(iso_date: str | None) -> str | None:
+    """'2018-02-13' -> '13 February 2018'; anything unreadable is shown as given."""
+    if not iso_date:
+        return None
+    try:
+        parsed = date.fromisoformat(iso_date)
+    except ValueError:
+        return iso_date
+    return f"{parsed.day} {parsed:%B %Y}"
+
+
+def meeting_label(passage: Passage) -> str:
+    """'Health and Wellbeing Board, 13 February 2018', as the service heads each meeting's sentences."""
+    source = passage.source
+    return ", ".join(part for part in (source.committee or source.title, human_date(source.meeting_date)) if part)
+
+
+def _answer_paragraph(paragraph: str, answer: Answer, links: dict[int, str | None], index: int) -> str:
+    text = " ".join(paragraph.split())
+    heading = ""
+    first = _MARKER.search(text)
+    citation = next((c for c in answer.citations if first and c.n == int(first.group(1))), None)
+    passage = answer.passage(citation.passage_id) if citation else None
+    label = meeting_label(passage) if passage else ""
+    if label and text.startswith(label + ": "):
+        # The service opens each meeting's sentences with "Committee, date: "; set it apart.
+        heading = f'<strong class="mqa-meeting">{_e(label)}:</strong> '
+        text = text[len(label) + 2 :]
+    return heading + _MARKER.sub(lambda match: _marker(match, links, index), _e(text))
+
+
+def _marker(match: re.Match[str], links: dict[int, str | None], index: int) -> str:
+    number = int(match.group(1))
+    if number not in links:
+        # A bracketed number inside the minutes' own text, not one of the service's citations.
+        return match.group(0)
+    url = links[number]
+    label = f"[{number}]"
+    if url is None:
+        return f'<a class="mqa-cite" href="#mqa-t{index}-s{number}">{label}</a>'
+    return (
+        f'<a class="mqa-cite" href="{_e(url)}" target="_blank" rel="noopener noreferrer" '
+        f'title="Open source {number}: the cited passage, highlighted">{label}</a>'
+    )
+
+
+def _source_item(answer: Answer, citation: Citation, url: str | None, index: int) -> str:
+    passage = answer.passage(citation.passage_id)
+    source = passage.source if passage else None
+    meeting = []
+    if source is not None:
+        meeting = [
+            part
+            for part in (
+                source.committee,
+                source.council if source.council != source.committee else None,
+                human_date(source.meeting_date),
+                f"page {source.page}" if source.page is not None else None,
+            )
+            if part
+        ]
+    title = source.title if source else None
+    # The meeting names the source; failing that the item title, and only as a last resort the file.
+    headline = " · ".join(meeting) or title or (source.file if source else "Source not returned by the service")
+    subline = title if meeting and title else None
+    links = []
+    if url is not None:
+        links.append(
+            f'<a class="mqa-view" href="{_e(url)}" target="_blank" rel="noopener noreferrer">'
+            "Open the highlighted passage</a>"
+        )
+    original = safe_url(source.url) if source else None
+    if original is not None:
+        links.append(
+            f'<a class="mqa-original" href="{_e(original)}" target="_blank" rel="noopener noreferrer">'
+            "Original minutes</a>"
+        )
+    subline_html = f'<div class="mqa-source-title">{_e(subline)}</div>' if subline else ""
+    links_html = f'<div class="mqa-links">{"".join(links)}</div>' if links else ""
+    return (
+        f'<li class="mqa-source" id="mqa-t{index}-s{citation.n}" value="{citation.n}">'
+        f'<div class="mqa-source-meta"><span class="mqa-n">{citation.n}</span>'
+        f'<span class="mqa-source-headline">{_e(headline)}</span></div>{subline_html}'
+        f'<blockquote class="mqa-quote">{_e(_shorten(citation.quote))}</blockquote>{links_html}</li>'
+    )
+
+
+def _filters_note(filters: Filters) -> str:
+    parts = [
+        f"committee: {filters.committee}" if filters.committee else None,
+        f"council: {filters.council}" if filters.council else None,
+        f"from {human_date(filters.since.isoformat())}" if filters.since else None,
+        f"until {human_date(filters.until.isoformat())}" if filters.until else None,
+    ]
+    shown = [part for part in parts if part]
+    return f'<div class="mqa-filters-note">Only {_e(", ".join(shown))}</div>' if shown else ""
+
+
+def _shorten(quote: str) -> str:
+    # Quotes are exact minutes text: fold white space and drop a list bullet for reading.
+    text = _LIST_BULLET.sub("", " ".join(quote.split()))
+    if len(text) <= QUOTE_MAX_CHARS:
+        return text
+    return text[:QUOTE_MAX_CHARS].rsplit(" ", 1)[0] + " …"
+
+
+def _welcome() -> str:
+    return (
+        '<div class="mqa-welcome"><p class="mqa-welcome-title">Ask a question about the council minutes</p>'
+        "<p>Answers are built only from the minutes that have been loaded. Every sentence carries a "
+        "numbered citation such as <span class=\"mqa-cite\">[1]</span>: click it to open the minutes "
+        "at that exact passage, highlighted. If the minutes don't cover your question, I'll say so.</p></div>"
+    )
+
+
+def _wrap(body: str) -> str:
+    return f'<div class="mqa-conversation">{body}</div>'
+
+
+def _e(text: str) -> str:
+    return html.escape(text, quote=True)
