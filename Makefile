@@ -31,7 +31,7 @@ ask: index
 	$(MINUTES) ask "$(QUESTION)" --index $(INDEX)
 
 run: index
-	$(MINUTES) ask "$(QUESTION)" --index $(INDEX)
+	$(MINUTES) up --index $(INDEX)
 
 browser:
 	scripts/install-browser.sh

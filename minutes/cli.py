@@ -149,6 +149,53 @@ def ask(
         print_answer(console, result)
 
 
+@app.command()
+def serve(
+    index: IndexOption = None,
+    host: Annotated[Optional[str], typer.Option("--host", help="Address to listen on.")] = None,
+    port: Annotated[Optional[int], typer.Option("--port", min=1, max=65535, help="Port to listen on.")] = None,
+) -> None:
+    """Serve the HTTP API (search, ask, documents, citation view) over the index."""
+    from server.main import serve as run_server
+
+    settings = _settings(index)
+    updates = {key: value for key, value in {"host": host, "port": port}.items() if value is not None}
+    run_server(settings.model_copy(update=updates))
+
+
+@app.command()
+def ui(
+    api: Annotated[Optional[str], typer.Option("--api", help="URL of a running service.")] = None,
+    host: Annotated[Optional[str], typer.Option("--host", help="Address for the web UI.")] = None,
+    port: Annotated[Optional[int], typer.Option("--port", min=1, max=65535, help="Port for the web UI.")] = None,
+) -> None:
+    """The web UI, talking to a running service."""
+    from ui.app import launch_ui
+
+    launch_ui(get_settings(), api, host, port)
+
+
+@app.command()
+def up(index: IndexOption = None) -> None:
+    """The service and the web UI together; one Ctrl-C stops both."""
+    from ui.launcher import LaunchError, run_both
+
+    settings = _settings(index)
+    try:
+        run_both(settings, settings.index_dir)
+    except LaunchError as error:
+        raise _fail(str(error), 1) from error
+
+
+def _mount_eval() -> None:
+    from eval.cli import eval_command
+
+    app.command("eval")(eval_command)
+
+
+_mount_eval()
+
+
 def _question(text: str, settings: Settings) -> str:
     if not text.strip():
         raise _fail("The question is empty: type what you want to know.")

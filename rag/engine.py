@@ -189,8 +189,9 @@ def _suggestions(passages: list[Passage], filters: Filters | None) -> list[str]:
         label = meeting_label(passage)
         topic = passage.source.title
         text = " — ".join(part for part in (label, topic) if part and part != label)
-        if text and text not in suggestions:
-            suggestions.append(f"Nearest material: {text}")
+        suggestion = f"Nearest material: {text}"
+        if text and suggestion not in suggestions:
+            suggestions.append(suggestion)
     if filters and any(value is not None for value in filters.model_dump().values()):
         suggestions.append("Try removing the filters: the answer may be in other meetings.")
     else:
