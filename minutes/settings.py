@@ -31,7 +31,7 @@ class Settings(BaseSettings):
     embed_batch_size: int = Field(32, ge=1, le=1024)
     embed_cache_dir: Path | None = Field(None, description="Where exported ONNX models are cached.")
     chunk_max_tokens: int = Field(
-        200, ge=32, le=510, description="Upper bound of word pieces per chunk, contextual header included."
+        256, ge=32, le=510, description="Upper bound of word pieces per chunk, contextual header included."
     )
     chunk_overlap_sentences: int = Field(1, ge=0, le=5)
     near_duplicate_threshold: float = Field(
@@ -45,12 +45,18 @@ class Settings(BaseSettings):
     glossary_file: Path | None = Field(None, description="Extra acronyms, one 'ACRONYM: expansion' per line.")
     candidates: int = Field(100, ge=10, le=5000, description="Passages each retriever hands to fusion.")
     fusion: Literal["rrf", "weighted"] = "weighted"
-    dense_weight: float = Field(0.5, ge=0.0, le=1.0)
+    dense_weight: float = Field(0.4, ge=0.0, le=1.0, description="Share of the dense score in weighted fusion.")
     rrf_k: int = Field(60, ge=1)
+    max_passage_chunks: int = Field(
+        2, ge=1, le=8, description="Neighbouring chunks that may be joined into one result passage."
+    )
+    join_ratio: float = Field(
+        0.6, ge=0.0, le=1.0, description="A neighbour joins a result if it scores at least this share of it."
+    )
     default_k: int = Field(5, ge=1, le=50)
     max_k: int = Field(50, ge=1, le=200)
     answer_max_words: int = Field(120, ge=20, le=400)
-    abstain_threshold: float = Field(0.35, description="Evidence score below which the assistant abstains.")
+    abstain_threshold: float = Field(0.42, description="Evidence score below which the assistant abstains.")
 
     # Service
     host: str = "127.0.0.1"

@@ -68,12 +68,15 @@ def compose_answer(
 def _candidates(
     question: str, expansions: Sequence[str], passages: Sequence[Passage], similarity: SentenceScorer
 ) -> list[_Candidate]:
-    spans = [
-        (passage, start, end)
-        for passage in passages
-        for start, end in split_sentences(passage.text)
-        if len(passage.text[start:end].split()) >= _MIN_WORDS
-    ]
+    spans = []
+    seen: set[tuple[str, int, int]] = set()
+    for passage in passages:
+        for start, end in split_sentences(passage.text):
+            # Overlapping passages share sentences; each is offered once.
+            where = (passage.source.doc_id, passage.source.start + start, passage.source.start + end)
+            if len(passage.text[start:end].split()) >= _MIN_WORDS and where not in seen:
+                seen.add(where)
+                spans.append((passage, start, end))
     if not spans:
         return []
     similarities = similarity([passage.text[start:end] for passage, start, end in spans])

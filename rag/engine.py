@@ -14,18 +14,20 @@ from pathlib import Path
 
 import numpy as np
 
+from index.chunking import contextual_header
 from index.embedding import Embedder, load_embedder
 from index.errors import IndexMismatch
 from index.records import Document
+from index.sentences import split_sentences
 from index.store import IndexReader, current_generation
 from minutes.settings import Settings
 
 from .answer import ABSTAIN_MESSAGE, compose_answer, meeting_label
 from .contract import AskResponse, Filters, Passage, SearchResponse, Source
-from .evidence import content_terms, coverage
+from .evidence import answer_type_met, content_terms, weighted_coverage
 from .glossary import Glossary
 from .query import QueryAnalysis, analyse_query
-from .retrieval import RETRIEVERS, Retriever, ScoredChunk
+from .retrieval import RETRIEVERS, Retriever, ScoredPassage
 
 
 @dataclass(frozen=True)
@@ -113,14 +115,27 @@ class Engine:
             question=question, answer=composed.answer, abstained=False, citations=composed.citations, passages=passages
         )
 
-    def evidence(self, analysis: QueryAnalysis, scored: list[ScoredChunk], passages: list[Passage]) -> float:
-        """How strongly the best passages support an answer: cosine and topic-word coverage blended."""
-        original = content_terms(analysis.text)
-        terms = content_terms(analysis.text, analysis.expansions)
+    def evidence(self, analysis: QueryAnalysis, scored: list[ScoredPassage], passages: list[Passage]) -> float:
+        """How strongly the best passages support an answer, from 0 to about 1.
+
+        Half is the passage's cosine similarity; half is its best sentence: the rarity-weighted
+        share of the question's topic words it holds (the meeting's metadata counts, since
+        minutes rarely name their own council), halved if it lacks the kind of thing the
+        question asks for (a figure, a person).
+        """
+        terms = content_terms(analysis.text)
+        idf = self._generation.retriever.idf
         best = 0.0
-        for item, passage in zip(scored[:3], passages[:3]):
-            lexical = coverage(terms, self.reader.chunks[item.row].embed_text, original)
-            best = max(best, 0.5 * item.dense + 0.5 * lexical)
+        for item, passage in zip(scored[:3], passages[:3], strict=False):
+            header = contextual_header(self.reader.documents[passage.source.doc_id].metadata)
+            sentence_support = 0.0
+            for start, end in split_sentences(passage.text):
+                sentence = passage.text[start:end]
+                support = weighted_coverage(terms, f"{header}\n{sentence}", idf)
+                if not answer_type_met(analysis.text, sentence):
+                    support *= 0.5
+                sentence_support = max(sentence_support, support)
+            best = max(best, 0.5 * item.dense + 0.5 * sentence_support)
         return best
 
     def documents(self) -> list[Document]:
@@ -158,18 +173,21 @@ class Engine:
                 f"index into a new directory."
             )
 
-    def _passages(self, reader: IndexReader, scored: list[ScoredChunk]) -> list[Passage]:
+    def _passages(self, reader: IndexReader, scored: list[ScoredPassage]) -> list[Passage]:
         passages = []
         for rank, item in enumerate(scored, start=1):
-            chunk = reader.chunks[item.row]
+            chunk, last = reader.chunks[item.rows[0]], reader.chunks[item.rows[-1]]
             doc = reader.documents[chunk.doc_id]
             metadata = doc.metadata
+            end = max(reader.chunks[row].end for row in item.rows)
+            text = chunk.text if len(item.rows) == 1 else reader.document_text(doc.doc_id)[chunk.start : end]
+            passage_id = chunk.chunk_id if len(item.rows) == 1 else f"{chunk.chunk_id}-{last.ordinal:04d}"
             source = Source(
-                doc_id=doc.doc_id, file=doc.file, start=chunk.start, end=chunk.end, page=chunk.page,
+                doc_id=doc.doc_id, file=doc.file, start=chunk.start, end=end, page=chunk.page,
                 council=metadata.council, committee=metadata.committee, meeting_date=metadata.meeting_date,
                 title=metadata.title or chunk.heading or None, url=metadata.url,
             )
-            passages.append(Passage(id=chunk.chunk_id, rank=rank, score=round(item.score, 6), text=chunk.text, source=source))
+            passages.append(Passage(id=passage_id, rank=rank, score=round(item.score, 6), text=text, source=source))
         return passages
 
     def _sentence_similarity(self, analysis: QueryAnalysis):

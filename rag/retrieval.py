@@ -31,6 +31,26 @@ class ScoredChunk:
     keyword: float
 
 
+@dataclass(frozen=True)
+class ScoredPassage:
+    """One result: a chunk, or neighbouring chunks of one document that both matched, joined."""
+
+    rows: tuple[int, ...]
+    score: float
+    dense: float
+    keyword: float
+
+    @classmethod
+    def of(cls, chunk: ScoredChunk) -> ScoredPassage:
+        return cls((chunk.row,), chunk.score, chunk.dense, chunk.keyword)
+
+    def joined(self, chunk: ScoredChunk) -> ScoredPassage:
+        return ScoredPassage(
+            tuple(sorted((*self.rows, chunk.row))), self.score, max(self.dense, chunk.dense),
+            max(self.keyword, chunk.keyword),
+        )
+
+
 class Retriever:
     """Ranks the chunks of one index generation for a query."""
 
@@ -42,9 +62,10 @@ class Retriever:
         self._docs = [reader.documents[doc_id] for doc_id in doc_ids]
         position = {doc_id: i for i, doc_id in enumerate(doc_ids)}
         self._doc_of_row = np.array([position[chunk.doc_id] for chunk in reader.chunks], dtype=np.int64)
+        self.idf = _inverse_document_frequencies(reader)
 
-    def retrieve(self, analysis: QueryAnalysis, k: int, filters: Filters | None, mode: str = "hybrid") -> list[ScoredChunk]:
-        """The ``k`` best chunks for ``analysis`` under ``filters``, best first, without repeats."""
+    def retrieve(self, analysis: QueryAnalysis, k: int, filters: Filters | None, mode: str = "hybrid") -> list[ScoredPassage]:
+        """The ``k`` best passages for ``analysis`` under ``filters``, best first, without repeats."""
         if mode not in RETRIEVERS:
             raise ValueError(f"Unknown retriever '{mode}': use one of {', '.join(RETRIEVERS)}.")
         if not self.reader.chunks:
@@ -125,22 +146,55 @@ class Retriever:
         weight = self.settings.dense_weight
         return weighted_score_fusion([dense_map, keyword_map], [weight, 1.0 - weight])
 
-    def _diverse(self, ordered: list[ScoredChunk], k: int) -> list[ScoredChunk]:
-        """Skip recorded duplicates and windows that mostly repeat a passage already chosen."""
-        chosen: list[ScoredChunk] = []
+    def _diverse(self, ordered: list[ScoredChunk], k: int) -> list[ScoredPassage]:
+        """Skip recorded duplicates and windows that repeat a chosen passage; join matching neighbours.
+
+        A chunk next to a passage already chosen, from the same item and scoring nearly as well,
+        extends that passage instead of becoming a result of its own: the two halves of one
+        discussion read as one passage, and the results below show something else.
+        """
+        chosen: list[ScoredPassage] = []
         seen_canonical: set[str] = set()
         for candidate in ordered:
             chunk = self.reader.chunks[candidate.row]
             canonical = chunk.duplicate_of or chunk.chunk_id
-            if canonical in seen_canonical or any(
-                _overlap_share(chunk, self.reader.chunks[other.row]) > _MAX_SPAN_OVERLAP for other in chosen
-            ):
+            if canonical in seen_canonical:
                 continue
             seen_canonical.add(canonical)
-            chosen.append(candidate)
-            if len(chosen) == k:
+            neighbour = self._neighbour(chosen, chunk, candidate.score)
+            if neighbour is not None:
+                chosen[neighbour] = chosen[neighbour].joined(candidate)
+                continue
+            if any(self._overlap_share(chunk, passage) > _MAX_SPAN_OVERLAP for passage in chosen):
+                continue
+            if len(chosen) < k:
+                chosen.append(ScoredPassage.of(candidate))
+            elif all(len(passage.rows) >= self.settings.max_passage_chunks for passage in chosen):
                 break
         return chosen
+
+    def _neighbour(self, chosen: list[ScoredPassage], chunk, score: float) -> int | None:
+        """Index of a chosen passage that ``chunk`` directly continues and may join, if any."""
+        for index, passage in enumerate(chosen):
+            if len(passage.rows) >= self.settings.max_passage_chunks or score < self.settings.join_ratio * passage.score:
+                continue
+            first, last = self.reader.chunks[passage.rows[0]], self.reader.chunks[passage.rows[-1]]
+            if chunk.doc_id == first.doc_id and chunk.ordinal in (first.ordinal - 1, last.ordinal + 1):
+                return index
+        return None
+
+    def _overlap_share(self, chunk, passage: ScoredPassage) -> float:
+        return max(_overlap_share(chunk, self.reader.chunks[row]) for row in passage.rows)
+
+
+def _inverse_document_frequencies(reader: IndexReader) -> dict[str, float]:
+    """BM25's idf of every indexed word, read off the keyword index's sparse matrix."""
+    scores = reader.bm25.scores
+    indptr = np.asarray(scores["indptr"])
+    frequencies = np.diff(np.append(indptr, len(scores["data"])))
+    count = max(1, int(scores["num_docs"]))
+    idf = np.log(1.0 + (count - frequencies + 0.5) / (frequencies + 0.5))
+    return {token: float(idf[index]) for token, index in reader.bm25.vocab_dict.items() if index < len(idf)}
 
 
 def _matches(doc, filters: Filters) -> bool:

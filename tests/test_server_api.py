@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 import typing
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -256,10 +257,17 @@ def test_cors_allows_the_configured_origin_only(service: Service) -> None:
 
 
 def test_access_log_is_one_json_line_per_request(service: Service, caplog: pytest.LogCaptureFixture) -> None:
+    def access_records() -> list[dict]:
+        return [json.loads(record.getMessage()) for record in caplog.records if record.name == "minutes.access"]
+
     with caplog.at_level(logging.INFO, logger="minutes.access"):
         service.client.get("/facets")
         service.client.get("/documents/missing")
-    records = [json.loads(record.getMessage()) for record in caplog.records if record.name == "minutes.access"]
+        # The line is written once the response has been sent, so it may trail the client a little.
+        deadline = time.monotonic() + 5
+        while len(access_records()) < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+    records = access_records()
     assert [(r["method"], r["path"], r["status"]) for r in records] == [
         ("GET", "/facets", 200), ("GET", "/documents/missing", 404)
     ]
