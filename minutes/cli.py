@@ -15,6 +15,7 @@ from .settings import Settings, get_settings
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 
 app = typer.Typer(
     help="Question answering over council meeting minutes, with exact citations.",
@@ -156,11 +157,15 @@ def serve(
     port: Annotated[Optional[int], typer.Option("--port", min=1, max=65535, help="Port to listen on.")] = None,
 ) -> None:
     """Serve the HTTP API (search, ask, documents, citation view) over the index."""
+    from index.errors import WritePathError
     from server.main import serve as run_server
 
     settings = _settings(index)
     updates = {key: value for key, value in {"host": host, "port": port}.items() if value is not None}
-    run_server(settings.model_copy(update=updates))
+    try:
+        run_server(settings.model_copy(update=updates))
+    except WritePathError as error:
+        raise _fail(str(error)) from error
 
 
 @app.command()

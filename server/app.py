@@ -15,6 +15,7 @@ from importlib.metadata import version
 from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi_offline import FastAPIOffline
 
 from minutes.settings import Settings, get_settings
 from rag.engine import Engine
@@ -39,18 +40,6 @@ Errors are `{"detail": "..."}` with a sentence saying what to fix.
 """
 
 
-def _fastapi(**options: object) -> FastAPI:
-    """A FastAPI app whose /docs pages work offline when ``fastapi-offline`` is installed."""
-    try:
-        from fastapi_offline import FastAPIOffline
-    except ImportError:
-        # Until fastapi-offline is a declared dependency: plain FastAPI, whose /docs page
-        # loads Swagger UI from a CDN and stays blank without a network.
-        log.warning("fastapi-offline is not installed: /docs needs a network to load Swagger UI.")
-        return FastAPI(**options)
-    return FastAPIOffline(**options)
-
-
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
     """The service for ``settings`` (default: :func:`get_settings`), over ``engine`` if given."""
     settings = settings or get_settings()
@@ -64,7 +53,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         log.info("Serving the index at %s (generation %s)", settings.index_dir, loaded.reader.manifest.generation)
         yield
 
-    app = _fastapi(
+    app = FastAPIOffline(
         title="minutes-qa", version=version("minutes-qa"), description=DESCRIPTION, lifespan=lifespan,
     )
     app.state.settings = settings
