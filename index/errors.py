@@ -34,3 +34,7 @@ class IndexMismatch(WritePathError):
 
 class IndexNotFound(WritePathError):
     """No index exists at the given directory."""
+
+
+class IndexBusy(WritePathError):
+    """Another process is writing to the index."""

@@ -27,7 +27,16 @@ from .errors import UnreadableFile, WritePathError
 from .metadata import load_sidecar, parse_metadata
 from .readers import SUPPORTED_SUFFIXES, read_file
 from .records import Chunk, Document, DocumentMetadata
-from .store import FORMAT_VERSION, IndexContents, Manifest, current_generation, load_contents, read_manifest, write_generation
+from .store import (
+    FORMAT_VERSION,
+    IndexContents,
+    Manifest,
+    current_generation,
+    load_contents,
+    read_manifest,
+    write_generation,
+    writer_lock,
+)
 from .vector_index import choose_index_type
 
 SIDECAR_NAME = "sources.jsonl"
@@ -76,9 +85,20 @@ def ingest(
     ``sources.jsonl``, an index built with another model); per-file problems are collected in
     the report instead.
     """
+    paths = [Path(p) for p in paths]
+    missing = [str(path) for path in paths if not path.exists()]
+    if missing:
+        raise WritePathError(f"Not found: {', '.join(missing)}. Check the path and try again.")
+    with writer_lock(index_dir):
+        return _ingest_locked(paths, index_dir, settings, prune, progress, embedder)
+
+
+def _ingest_locked(
+    paths: list[Path], index_dir: Path, settings: Settings, prune: bool, progress: bool, embedder: Embedder | None
+) -> IngestReport:
     started = time.perf_counter()
     report = IngestReport()
-    sources = _collect_sources([Path(p) for p in paths], report)
+    sources = _collect_sources(paths, report)
     previous_generation = current_generation(index_dir)
     embedder = embedder or load_embedder(settings)
     manifest = _manifest_for(embedder, settings)
@@ -127,9 +147,6 @@ def _manifest_for(embedder: Embedder, settings: Settings) -> Manifest:
 
 def _collect_sources(paths: list[Path], report: IngestReport) -> list[_SourceFile]:
     """Every minutes file under ``paths`` (folders walked recursively), with its sidecar entry."""
-    missing = [str(path) for path in paths if not path.exists()]
-    if missing:
-        raise WritePathError(f"Not found: {', '.join(missing)}. Check the path and try again.")
     sidecars: dict[Path, dict[str, DocumentMetadata]] = {}
 
     def source(file: Path) -> _SourceFile:

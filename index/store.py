@@ -17,12 +17,15 @@ live, and readers holding the old generation keep working until they reopen.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
 import sqlite3
 import tempfile
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,13 +33,14 @@ from typing import Any
 import bm25s
 import numpy as np
 
-from .errors import IndexMismatch, IndexNotFound
+from .errors import IndexBusy, IndexMismatch, IndexNotFound
 from .keywords import keyword_tokens
 from .records import Chunk, Document, DocumentMetadata, PageSpan
 from .vector_index import build_vector_index, load_vector_index, save_vector_index
 
 FORMAT_VERSION = 1
 _CURRENT = "CURRENT"
+_LOCK = ".writer.lock"
 _GENERATION_PREFIX = "gen-"
 
 _SCHEMA = """
@@ -95,6 +99,23 @@ class IndexContents:
     documents: list[Document]
     chunks: list[Chunk]
     vectors: np.ndarray
+
+
+@contextmanager
+def writer_lock(index_dir: Path) -> Iterator[None]:
+    """Hold the index's writer lock: one ingest at a time, across processes."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with open(index_dir / _LOCK, "w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise IndexBusy(
+                f"Another ingest is writing to {index_dir} right now. Wait for it to finish, then run this again."
+            ) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def current_generation(index_dir: Path) -> Path | None:

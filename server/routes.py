@@ -57,9 +57,14 @@ async def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-async def get_engine(request: Request) -> Engine:
-    """The engine loaded at start-up."""
-    return request.app.state.engine
+def get_engine(request: Request) -> Engine:
+    """The engine, switched to the index's live generation if an ingest elsewhere (the CLI) replaced it.
+
+    A plain ``def`` so that a reload, which reads the new generation, runs in the thread pool.
+    """
+    engine: Engine = request.app.state.engine
+    engine.reload()
+    return engine
 
 
 async def get_uploads(request: Request) -> UploadService:
