@@ -131,10 +131,10 @@ def _units(text: str, count_tokens: TokenCounter, budget: int) -> list[_Unit]:
         line = text[line_start:line_end]
         starts_item = bool(_ITEM_HEADING.match(line)) and len(line) < 240
         starts_section = bool(_SECTION_HEADING.match(line))
-        is_heading = starts_item or starts_section or _looks_like_heading(line)
+        heading = is_heading(line)
         for index, (start, end) in enumerate(split_sentences(text, line_start, line_end)):
             first = index == 0
-            raw.append((start, end, starts_item and first, (starts_section or is_heading) and first, is_heading))
+            raw.append((start, end, starts_item and first, (starts_section or heading) and first, heading))
     special = count_tokens([""])[0]
     counts = count_tokens([text[start:end] for start, end, *_ in raw])
     units: list[_Unit] = []
@@ -155,6 +155,13 @@ def split_sentences_by_line(text: str) -> list[tuple[int, int]]:
             offset = line.index(stripped[0])
             spans.append((match.start() + offset, match.start() + offset + len(stripped)))
     return spans
+
+
+def is_heading(line: str) -> bool:
+    """Whether a whole line reads as a heading (agenda item, "Minutes:", a short title) not prose."""
+    return bool(_ITEM_HEADING.match(line) and len(line) < 240) or bool(_SECTION_HEADING.match(line)) or (
+        _looks_like_heading(line)
+    )
 
 
 def _looks_like_heading(line: str) -> bool:

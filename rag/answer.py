@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from index.chunking import human_date
+from index.chunking import human_date, is_heading, split_sentences_by_line
 from index.sentences import split_sentences
 
 from .contract import Citation, Passage
@@ -71,7 +71,10 @@ def _candidates(
     spans = []
     seen: set[tuple[str, int, int]] = set()
     for passage in passages:
+        lines = set(split_sentences_by_line(passage.text))
         for start, end in split_sentences(passage.text):
+            if (start, end) in lines and is_heading(passage.text[start:end]):
+                continue
             # Overlapping passages share sentences; each is offered once.
             where = (passage.source.doc_id, passage.source.start + start, passage.source.start + end)
             if len(passage.text[start:end].split()) >= _MIN_WORDS and where not in seen:
@@ -138,11 +141,14 @@ def _negated(iso_date: str) -> tuple[int, ...]:
 
 
 def meeting_label(passage: Passage) -> str:
-    """'Health and Wellbeing Board, 13 February 2018' from whatever the source knows."""
+    """'Health and Wellbeing Board, 13 February 2018 (Herefordshire Council)' from what the source knows."""
     source = passage.source
     name = source.committee or source.title
     when = human_date(source.meeting_date)
-    return ", ".join(part for part in (name, when) if part)
+    label = ", ".join(part for part in (name, when) if part)
+    if source.council and source.council not in label:
+        label = f"{label} ({source.council})" if label else source.council
+    return label
 
 
 def _display(quote: str) -> str:
