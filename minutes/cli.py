@@ -31,6 +31,7 @@ CommitteeOption = Annotated[Optional[str], typer.Option("--committee", help="Onl
 CouncilOption = Annotated[Optional[str], typer.Option("--council", help="Only this council (substring).")]
 SinceOption = Annotated[Optional[str], typer.Option("--since", help="Meetings on or after YYYY-MM-DD.")]
 UntilOption = Annotated[Optional[str], typer.Option("--until", help="Meetings on or before YYYY-MM-DD.")]
+FileOption = Annotated[Optional[str], typer.Option("--file", help="Only the document ingested from this file name.")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object (the HTTP contract).")]
 RetrieverOption = Annotated[str, typer.Option("--retriever", help="hybrid, dense or bm25.")]
 
@@ -64,10 +65,12 @@ def _engine(settings: Settings):
         raise _fail(str(error)) from error
 
 
-def _filters(committee, council, since, until):
+def _filters(committee, council, since, until, file):
     from rag.contract import Filters
 
-    return Filters(committee=committee, council=council, since=_date(since, "--since"), until=_date(until, "--until"))
+    return Filters(
+        committee=committee, council=council, since=_date(since, "--since"), until=_date(until, "--until"), file=file
+    )
 
 
 @app.command()
@@ -111,6 +114,7 @@ def search(
     council: CouncilOption = None,
     since: SinceOption = None,
     until: UntilOption = None,
+    file: FileOption = None,
     as_json: JsonOption = False,
     retriever: RetrieverOption = "hybrid",
 ) -> None:
@@ -118,7 +122,7 @@ def search(
     from .reporting import print_search
 
     settings = _settings(index)
-    filters = _filters(committee, council, since, until)
+    filters = _filters(committee, council, since, until, file)
     result = _engine(settings).search(_question(query, settings), k, filters, _retriever(retriever))
     if as_json:
         print(result.model_dump_json(exclude={"passages": {"__all__": {"source": {"view_url"}}}}))
@@ -135,6 +139,7 @@ def ask(
     council: CouncilOption = None,
     since: SinceOption = None,
     until: UntilOption = None,
+    file: FileOption = None,
     as_json: JsonOption = False,
     retriever: RetrieverOption = "hybrid",
 ) -> None:
@@ -142,7 +147,7 @@ def ask(
     from .reporting import print_answer
 
     settings = _settings(index)
-    filters = _filters(committee, council, since, until)
+    filters = _filters(committee, council, since, until, file)
     result = _engine(settings).ask(_question(question, settings), k, filters, _retriever(retriever))
     if as_json:
         print(result.model_dump_json(exclude={"passages": {"__all__": {"source": {"view_url"}}}}))
