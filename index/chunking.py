@@ -138,9 +138,9 @@ def _units(text: str, count_tokens: TokenCounter, budget: int) -> list[_Unit]:
     special = count_tokens([""])[0]
     counts = count_tokens([text[start:end] for start, end, *_ in raw])
     units: list[_Unit] = []
-    for (start, end, starts_item, starts_section, is_heading), tokens in zip(raw, counts):
+    for (start, end, starts_item, starts_section, heading_line), tokens in zip(raw, counts):
         for piece_start, piece_end, piece_tokens in _split_long(text, start, end, tokens - special, budget, count_tokens):
-            units.append(_Unit(piece_start, piece_end, piece_tokens, starts_item, starts_section, is_heading))
+            units.append(_Unit(piece_start, piece_end, piece_tokens, starts_item, starts_section, heading_line))
             starts_item = starts_section = False
     return units
 
