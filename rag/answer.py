@@ -21,6 +21,7 @@ SentenceScorer = Callable[[Sequence[str]], Sequence[float]]
 
 _MAX_SENTENCES = 4
 _MIN_WORDS = 5
+_MAX_EMBEDDED_SENTENCES = 24
 _LEADING_MARKER = re.compile(r"^([·•▪●◦‣∙\-*–]|\(?[a-z0-9ivx]{1,4}\)|\d{1,2}\.)\s+")
 ABSTAIN_MESSAGE = "The minutes I have don't cover this."
 
@@ -82,14 +83,16 @@ def _candidates(
                 spans.append((passage, start, end))
     if not spans:
         return []
-    similarities = similarity([passage.text[start:end] for passage, start, end in spans])
     original = content_terms(question)
     terms = content_terms(question, expansions)
+    lexical = [coverage(terms, passage.text[start:end], original) + 0.1 / passage.rank for passage, start, end in spans]
+    # Embedding sentences is the costly step: only the lexically most promising are compared.
+    shortlist = sorted(range(len(spans)), key=lambda i: -lexical[i])[:_MAX_EMBEDDED_SENTENCES]
+    similarities = similarity([spans[i][0].text[spans[i][1] : spans[i][2]] for i in shortlist])
     candidates = []
-    for (passage, start, end), cosine in zip(spans, similarities):
-        lexical = coverage(terms, passage.text[start:end], original)
-        prior = 0.1 / passage.rank
-        candidates.append(_Candidate(passage, start, end, 0.6 * float(cosine) + 0.4 * lexical + prior))
+    for i, cosine in zip(shortlist, similarities):
+        passage, start, end = spans[i]
+        candidates.append(_Candidate(passage, start, end, 0.6 * float(cosine) + 0.4 * lexical[i]))
     return candidates
 
 

@@ -118,13 +118,14 @@ class Engine:
     def evidence(self, analysis: QueryAnalysis, scored: list[ScoredPassage], passages: list[Passage]) -> float:
         """How strongly the best passages support an answer, from 0 to about 1.
 
-        Half is the passage's cosine similarity; half is its best sentence: the rarity-weighted
+        Half is the passage's cosine similarity (whichever retriever found it); half is its best sentence: the rarity-weighted
         share of the question's topic words it holds (the meeting's metadata counts, since
         minutes rarely name their own council), halved if it lacks the kind of thing the
         question asks for (a figure, a person).
         """
         terms = content_terms(analysis.text)
         idf = self._generation.retriever.idf
+        query_vector = self.embedder.encode_query(analysis.dense_text)
         best = 0.0
         for item, passage in zip(scored[:3], passages[:3], strict=False):
             header = contextual_header(self.reader.documents[passage.source.doc_id].metadata)
@@ -135,7 +136,8 @@ class Engine:
                 if not answer_type_met(analysis.text, sentence):
                     support *= 0.5
                 sentence_support = max(sentence_support, support)
-            best = max(best, 0.5 * item.dense + 0.5 * sentence_support)
+            cosine = float(np.max(np.asarray(self.reader.vectors[list(item.rows)]) @ query_vector))
+            best = max(best, 0.5 * cosine + 0.5 * sentence_support)
         return best
 
     def documents(self) -> list[Document]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -76,5 +76,12 @@ class Embedder(ABC):
         return [len(ids) for ids in encoded]
 
     def encode_query(self, text: str) -> np.ndarray:
-        """Embed one query as a (dimension,) vector."""
-        return self.encode([text], batch_size=1)[0]
+        """Embed one query as a read-only (dimension,) vector; repeated queries come from a cache."""
+        return self._cached_query(text)
+
+    @lru_cache(maxsize=1024)
+    def _cached_query(self, text: str) -> np.ndarray:
+        # One question is embedded by retrieval, abstention and sentence scoring alike.
+        vector = self.encode([text], batch_size=1)[0]
+        vector.flags.writeable = False
+        return vector
