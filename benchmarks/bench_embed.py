@@ -6,7 +6,7 @@ busy neighbour on a shared machine hurts all of them alike), single-query latenc
 each ONNX backend's vectors stray from PyTorch's (cosine, and overlap of each passage's ten
 nearest neighbours). Writes benchmarks/results/embed.json.
 
-    .venv/bin/python benchmarks/bench_embed.py [--rounds 2] [--cache-dir DIR]
+    .venv/bin/python benchmarks/bench_embed.py [--rounds 3] [--cache-dir DIR]
 """
 
 from __future__ import annotations
@@ -105,14 +105,14 @@ def make_queries(passages: list[str], count: int, seed: int = 7) -> list[str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=2, help="Timed passes per backend; the best counts.")
+    parser.add_argument("--rounds", type=int, default=3, help="Timed passes per backend; the best counts.")
     parser.add_argument("--queries", type=int, default=100, help="Single queries timed per backend.")
     parser.add_argument("--cache-dir", type=Path, default=None, help="ONNX export cache (default: user cache).")
     parser.add_argument("--limit", type=int, default=0, help="Embed only the first N passages (0: all).")
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     settings = Settings()
-    console = Console()
+    console = Console(width=150)
 
     loads: dict[str, float] = {}
     embedders: dict[str, Embedder] = {}

@@ -188,9 +188,10 @@ def product_path(index: faiss.Index, vectors: np.ndarray, queries: np.ndarray) -
     for i, query in enumerate(queries):
         started = time.perf_counter()
         _, found = index.search(query[None, :], CANDIDATES)
-        candidates = found[0][found[0] >= 0]
-        exact = np.asarray(vectors[np.sort(candidates)]) @ query
-        rows[i] = np.sort(candidates)[np.argsort(-exact)[:K]]
+        # Ascending rows read the memory-mapped file front to back.
+        candidates = np.sort(found[0][found[0] >= 0])
+        exact = np.asarray(vectors[candidates]) @ query
+        rows[i] = candidates[np.argsort(-exact)[:K]]
         latencies.append((time.perf_counter() - started) * 1000)
     return latencies, rows
 
@@ -222,13 +223,20 @@ def set_search(index: faiss.Index, value: int) -> None:
     if isinstance(index, faiss.IndexHNSW):
         index.hnsw.efSearch = value
     else:
-        index.nprobe = value
+        faiss.extract_index_ivf(index).nprobe = value
+
+
+def get_search(index: faiss.Index) -> tuple[str, int]:
+    if isinstance(index, faiss.IndexHNSW):
+        return "efSearch", index.hnsw.efSearch
+    ivf = faiss.extract_index_ivf(index)
+    return f"nprobe (of {ivf.nlist})", ivf.nprobe
 
 
 def measure_ann(kind: str, vectors: np.ndarray, queries: np.ndarray, truth: np.ndarray, folder: Path) -> Measured:
     index, seconds, delta, size_on_disk = build_and_save(kind, vectors, folder)
-    default = index.hnsw.efSearch if kind == "hnsw" else index.nprobe
-    values = EF_SWEEP if kind == "hnsw" else [p for p in NPROBE_SWEEP if p <= index.nlist]
+    name, default = get_search(index)
+    values = EF_SWEEP if kind == "hnsw" else [p for p in NPROBE_SWEEP if p <= faiss.extract_index_ivf(index).nlist]
     sweep = []
     for value in sorted({*values, default}):
         set_search(index, value)
@@ -238,7 +246,6 @@ def measure_ann(kind: str, vectors: np.ndarray, queries: np.ndarray, truth: np.n
     vector_index.set_search_defaults(index)
     at_default = next(row for row in sweep if row["value"] == default)
     product_latencies, product_found = product_path(index, vectors, queries)
-    name = "efSearch" if kind == "hnsw" else f"nprobe (of {index.nlist})"
     return Measured(
         size=len(vectors), kind=kind, build_seconds=seconds, rss_delta_mb=delta, disk_mb=size_on_disk,
         setting=f"{name}={default}", p50_ms=at_default["p50_ms"], p95_ms=at_default["p95_ms"],
@@ -273,8 +280,11 @@ def bm25_latencies(retriever: bm25s.BM25, queries: list[str]) -> list[float]:
     latencies = []
     for query in queries:
         started = time.perf_counter()
-        scores = retriever.get_scores(keyword_tokens([query])[0])
-        np.argpartition(-scores, min(CANDIDATES, len(scores) - 1))[:CANDIDATES]
+        tokens = keyword_tokens([query])[0]
+        # A query of stop words only has nothing to score; the retriever skips BM25 for it too.
+        if tokens:
+            scores = retriever.get_scores(tokens)
+            np.argpartition(-scores, min(CANDIDATES, len(scores) - 1))[:CANDIDATES]
         latencies.append((time.perf_counter() - started) * 1000)
     return latencies
 
@@ -321,7 +331,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10000,100000,1000000", help="Comma-separated passage counts.")
     parser.add_argument("--queries", type=int, default=200)
-    parser.add_argument("--sample", type=int, default=1000, help="Passages embedded for real.")
+    parser.add_argument("--sample", type=int, default=2000, help="Passages embedded for real.")
     parser.add_argument("--kinds", default="flat,hnsw,ivf,ivfpq", help="FAISS kinds to measure.")
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/minutes-bench-scale"))
     parser.add_argument("--cache-dir", type=Path, default=None, help="ONNX export cache (default: user cache).")
@@ -383,19 +393,28 @@ def run(args: argparse.Namespace) -> None:
             serving = [{"size": size, **serve_check(folder, kind)} for kind in ("flat", *kinds)]
         if not args.keep:
             shutil.rmtree(folder)
+        # Written after every size, so that a long run stopped early still leaves its figures.
+        seconds = write_report(sizes, args.sample, check, results, serving, started)
 
     print_tables(console, results, serving)
-    RESULTS.mkdir(parents=True, exist_ok=True)
+    console.print(f"Wrote {RESULTS / 'scale.json'} after {seconds:.0f} s")
+
+
+def write_report(
+    sizes: list[int], sample: int, check: dict, results: list[Measured], serving: list[dict], started: float
+) -> float:
+    seconds = time.perf_counter() - started
     report = {
-        "sizes": sizes, "queries": len(queries), "real_vectors": args.sample,
+        "sizes": sizes, "real_vectors": sample,
         "vectors": "real sample + synthetic convex mixes of two real vectors plus noise, renormalised",
         "texts": "real sentences recombined under real headers, to real passage lengths",
         "neighbourhood_check": check, "candidates": CANDIDATES, "target_recall": TARGET_RECALL,
-        "results": [asdict(result) for result in results], "serving": serving,
-        "seconds": time.perf_counter() - started,
+        "build_threads": BUILD_THREADS, "search_threads": 1,
+        "results": [asdict(result) for result in results], "serving": serving, "seconds": seconds,
     }
+    RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "scale.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
-    console.print(f"Wrote {RESULTS / 'scale.json'} after {report['seconds']:.0f} s")
+    return seconds
 
 
 def print_tables(console: Console, results: list[Measured], serving: list[dict]) -> None:

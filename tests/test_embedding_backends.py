@@ -72,6 +72,15 @@ def test_a_query_alone_gets_the_vector_it_gets_in_a_batch(embedders: dict[str, O
     np.testing.assert_allclose(embedder.encode_query(passages[3]), batch[3], atol=1e-5)
 
 
+def test_long_inputs_are_sorted_window_by_window_with_the_same_result(
+    embedders: dict[str, OnnxEmbedder], passages: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    embedder = embedders["onnx"]
+    whole = embedder.encode(passages, batch_size=4)
+    monkeypatch.setattr(onnx_backend, "_SORT_WINDOW", 3)
+    np.testing.assert_allclose(embedder.encode(passages, batch_size=4), whole, atol=1e-5)
+
+
 def test_tokens_and_limits_are_torch_s(
     embedders: dict[str, OnnxEmbedder], torch_embedder: TorchEmbedder, passages: list[str]
 ) -> None:

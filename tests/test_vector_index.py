@@ -10,7 +10,6 @@ import pytest
 
 from index.vector_index import (
     INDEX_TYPES,
-    IVFPQ_MIN_PASSAGES,
     build_vector_index,
     choose_index_type,
     ivf_list_count,
@@ -33,10 +32,11 @@ def indexes(vectors: np.ndarray) -> dict[str, faiss.Index]:
 
 
 def test_auto_picks_by_size() -> None:
-    settings = Settings(index_type="auto", hnsw_min_passages=1000)
+    settings = Settings(index_type="auto", ann_min_passages=1000, ivfpq_min_passages=50_000)
     assert choose_index_type(999, settings) == "flat"
-    assert choose_index_type(1000, settings) == "hnsw"
-    assert choose_index_type(IVFPQ_MIN_PASSAGES, settings) == "ivfpq"
+    assert choose_index_type(1000, settings) == "ivf"
+    assert choose_index_type(49_999, settings) == "ivf"
+    assert choose_index_type(50_000, settings) == "ivfpq"
 
 
 @pytest.mark.parametrize("kind", INDEX_TYPES)
@@ -83,6 +83,7 @@ def test_save_and_load_give_the_same_answers(
     np.testing.assert_array_equal(rows, expected_rows)
     np.testing.assert_allclose(scores, expected_scores, rtol=1e-5)
     if kind in ("ivf", "ivfpq"):
-        assert loaded.nprobe == ivf_nprobe(loaded.nlist) > 1
+        ivf = faiss.extract_index_ivf(loaded)
+        assert ivf.nprobe == ivf_nprobe(ivf.nlist) > 1
     if kind == "hnsw":
         assert loaded.hnsw.efSearch == indexes[kind].hnsw.efSearch

@@ -28,7 +28,7 @@ from ..errors import WritePathError
 from .base import Embedder
 
 # Bump when the export, fusion or quantisation below changes: the cache key includes it.
-EXPORT_RECIPE = 1
+EXPORT_RECIPE = 2
 _INPUT_NAMES = ("input_ids", "attention_mask", "token_type_ids")
 _WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin", "config.json")
 # The export is verified against PyTorch on these before it is cached; lengths differ on purpose
@@ -193,26 +193,22 @@ def _hidden_states_module(model):
 
 
 def _quantize(model_path: Path, fp32: Path, target: Path) -> None:
-    """Dynamic int8 with per-channel weight scales, leaving each layer's FFN output projection in fp32.
+    """Dynamic int8 (weights per output channel, activations per batch), checked against fp32.
 
-    Per-tensor scales lost too much (cosine to fp32 down to 0.93 on real passages); the FFN output
-    projections read GELU activations whose range int8 covers badly. With both measures the worst
-    passage stays above 0.99 while keeping most of the speed-up.
+    Measured on the 485 seed and dev passages: per-tensor weight scales let the worst passage's
+    cosine to PyTorch fall to 0.93; per-channel keeps it at 0.986 (mean 0.994) at 1.9x the fp32
+    speed. Keeping each FFN output projection in fp32 as well raised the worst to 0.993 but left
+    only 1.07x, so it is not done.
     """
     import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
     from transformers import AutoTokenizer
 
-    graph = onnx.load(str(fp32)).graph
-    keep_fp32 = [
-        node.name for node in graph.node
-        if node.op_type == "MatMul" and node.name.endswith("/output/dense/MatMul") and "/attention/" not in node.name
-    ]
     tokenizer = AutoTokenizer.from_pretrained(str(model_path))
     with tempfile.TemporaryDirectory(dir=target.parent, prefix=".quantize-") as scratch:
         staged = Path(scratch) / target.name
         quantize_dynamic(
-            str(fp32), str(staged), weight_type=QuantType.QInt8, per_channel=True, nodes_to_exclude=keep_fp32,
+            str(fp32), str(staged), weight_type=QuantType.QInt8, per_channel=True,
             # The fused contrib ops defeat ONNX shape inference; their outputs are float32.
             extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
         )
