@@ -85,14 +85,15 @@ def _candidates(
         return []
     original = content_terms(question)
     terms = content_terms(question, expansions)
-    lexical = [coverage(terms, passage.text[start:end], original) + 0.1 / passage.rank for passage, start, end in spans]
+    lexical = [coverage(terms, passage.text[start:end], original) for passage, start, end in spans]
+    prior = [0.1 / passage.rank for passage, _, _ in spans]
     # Embedding sentences is the costly step: only the lexically most promising are compared.
-    shortlist = sorted(range(len(spans)), key=lambda i: -lexical[i])[:_MAX_EMBEDDED_SENTENCES]
+    shortlist = sorted(range(len(spans)), key=lambda i: -(lexical[i] + prior[i]))[:_MAX_EMBEDDED_SENTENCES]
     similarities = similarity([spans[i][0].text[spans[i][1] : spans[i][2]] for i in shortlist])
     candidates = []
     for i, cosine in zip(shortlist, similarities):
         passage, start, end = spans[i]
-        candidates.append(_Candidate(passage, start, end, 0.6 * float(cosine) + 0.4 * lexical[i]))
+        candidates.append(_Candidate(passage, start, end, 0.6 * float(cosine) + 0.4 * lexical[i] + prior[i]))
     return candidates
 
 

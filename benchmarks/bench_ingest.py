@@ -1,0 +1,217 @@
+"""Ingest throughput: the whole ``minutes ingest`` pipeline against the bare embedding model.
+
+Ingests the shared seed and dev corpora into a fresh temporary index with a model loaded
+beforehand (its load is timed on its own), for the configured backend and for PyTorch, then
+encodes the very same chunks' embedded text with that backend's model alone and with
+sentence-transformers directly (``SentenceTransformer(path).encode(..., batch_size=32)``), so
+the pipeline's overhead over the model is visible. The overhead's parts are also timed on their
+own, on the same files and chunks: reading and chunking (token counting included), duplicate
+detection, and writing a generation (SQLite, vectors, FAISS, BM25). Best of ``--rounds``, all
+interleaved so that a busy neighbour on a shared machine hurts each alike.
+Writes benchmarks/results/ingest.json.
+
+    .venv/bin/python benchmarks/bench_ingest.py [--rounds 2] [--backends onnx,torch]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+import numpy as np  # noqa: E402
+from rich.console import Console  # noqa: E402
+from rich.table import Table  # noqa: E402
+
+from index.chunking import chunk_document  # noqa: E402
+from index.duplicates import find_duplicates  # noqa: E402
+from index.embedding import Embedder, load_embedder  # noqa: E402
+from index.ingest import document_id, ingest  # noqa: E402
+from index.metadata import load_sidecar, parse_metadata  # noqa: E402
+from index.readers import SUPPORTED_SUFFIXES, read_file  # noqa: E402
+from index.records import Document  # noqa: E402
+from index.store import current_generation, load_contents, read_manifest, write_generation  # noqa: E402
+from minutes.settings import Settings  # noqa: E402
+
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+CORPUS_FOLDERS = (CORPUS / "seeds", CORPUS / "dev")
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def timed(function):
+    started = time.perf_counter()
+    value = function()
+    return time.perf_counter() - started, value
+
+
+def read_and_chunk(embedder: Embedder, settings: Settings) -> int:
+    """Read every corpus file and chunk it as ingest does; returns the number of chunks."""
+    budget = min(settings.chunk_max_tokens, embedder.max_tokens)
+    count = 0
+    for folder in CORPUS_FOLDERS:
+        sidecar = load_sidecar(folder)
+        for path in sorted(folder.rglob("*")):
+            if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+                continue
+            read = read_file(path)
+            parsed = parse_metadata(read.text)
+            metadata = sidecar[path.name].merged_over(parsed) if path.name in sidecar else parsed
+            resolved = path.resolve()
+            document = Document(document_id(resolved), path.name, str(resolved), "", read.text, metadata, read.pages)
+            count += len(chunk_document(document, embedder.count_tokens, budget, settings.chunk_overlap_sentences))
+    return count
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=2, help="Timed passes of each; the best counts.")
+    parser.add_argument("--backends", default="", help="Comma-separated backends (default: the configured one and torch).")
+    args = parser.parse_args()
+    base = Settings()
+    backends = [b for b in args.backends.split(",") if b] or list(dict.fromkeys([base.embed_backend, "torch"]))
+    settings_of = {backend: base.model_copy(update={"embed_backend": backend}) for backend in backends}
+    console = Console(width=150)
+    missing = [str(folder) for folder in CORPUS_FOLDERS if not folder.is_dir()]
+    if missing:
+        raise SystemExit(f"Corpus folder(s) not found: {', '.join(missing)}")
+
+    loads: dict[str, float] = {}
+    embedders: dict[str, Embedder] = {}
+    for backend in backends:
+        loads[backend], embedders[backend] = timed(lambda: load_embedder(settings_of[backend]))
+    from sentence_transformers import SentenceTransformer
+
+    model_path = embedders[backends[0]].model_path
+    loads["sentence-transformers"], raw_model = timed(lambda: SentenceTransformer(str(model_path), device="cpu"))
+
+    times: dict[str, list[float]] = {}
+
+    def record(name: str, seconds: float) -> float:
+        times.setdefault(name, []).append(seconds)
+        return seconds
+
+    report = None
+    texts: list[str] = []
+    scratch = Path(tempfile.mkdtemp(prefix="bench-ingest-"))
+    try:
+        for round_number in range(args.rounds):
+            line = []
+            for backend in backends:
+                index_dir = scratch / f"index-{backend}-{round_number}"
+                embedder, settings = embedders[backend], settings_of[backend]
+                seconds, report = timed(
+                    lambda: ingest(list(CORPUS_FOLDERS), index_dir, settings, progress=False, embedder=embedder)
+                )
+                record(f"pipeline:{backend}", seconds)
+                generation = current_generation(index_dir)
+                contents, manifest = load_contents(generation), read_manifest(generation)
+                if not texts:
+                    texts = [chunk.embed_text for chunk in contents.chunks]
+                alone = record(
+                    f"model:{backend}", timed(lambda: embedder.encode(texts, batch_size=settings.embed_batch_size))[0]
+                )
+                line.append(f"{backend} pipeline {seconds:.1f} s / model alone {alone:.1f} s")
+                shutil.rmtree(index_dir)
+            raw = record(
+                "model:sentence-transformers",
+                timed(lambda: raw_model.encode(texts, batch_size=base.embed_batch_size, convert_to_numpy=True))[0],
+            )
+            embedder = embedders[backends[0]]
+            chunk_seconds, chunked = timed(lambda: read_and_chunk(embedder, base))
+            record("read+chunk", chunk_seconds)
+            record("duplicates", timed(lambda: find_duplicates(contents.chunks, contents.vectors, base.near_duplicate_threshold))[0])
+            rewrite = scratch / f"rewrite-{round_number}"
+            record("write", timed(lambda: write_generation(rewrite, contents, manifest))[0])
+            shutil.rmtree(rewrite)
+            assert chunked == report.chunks == len(texts)
+            console.print(
+                f"  round {round_number + 1}: {'; '.join(line)}; sentence-transformers {raw:.1f} s; "
+                f"read+chunk {chunk_seconds:.2f} s, duplicates {times['duplicates'][-1]:.2f} s, "
+                f"write {times['write'][-1]:.2f} s"
+            )
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+    assert report is not None
+    best = {name: min(values) for name, values in times.items()}
+    documents, chunks = report.documents, report.chunks
+    tokens = embedders[backends[0]].count_tokens(texts)
+    parts = best["read+chunk"] + best["duplicates"] + best["write"]
+
+    table = Table(title=f"Ingest of {documents} documents, {chunks} chunks (best of {args.rounds})")
+    for column in ("stage", "seconds", "documents/s", "chunks/s", "vs. the model alone"):
+        table.add_column(column, justify="left" if column == "stage" else "right")
+
+    def row(stage: str, seconds: float, rates: bool = True, versus: float | None = None) -> None:
+        table.add_row(
+            stage, f"{seconds:.2f}",
+            f"{documents / seconds:.1f}" if rates else "—",
+            f"{chunks / seconds:.1f}" if rates else "—",
+            f"{seconds / versus:.2f}×" if versus else "—",
+        )
+
+    for backend in backends:
+        row(f"model load: {backend} (load_embedder)", loads[backend], rates=False)
+    row("model load: SentenceTransformer (torch)", loads["sentence-transformers"], rates=False)
+    for backend in backends:
+        row(f"ingest pipeline, {backend} (model pre-loaded)", best[f"pipeline:{backend}"], versus=best[f"model:{backend}"])
+        row(f"  {backend} model alone (Embedder.encode)", best[f"model:{backend}"])
+    row("sentence-transformers encode alone (torch)", best["model:sentence-transformers"])
+    row("  read + chunk (tokenizer counts)", best["read+chunk"])
+    row("  duplicate detection", best["duplicates"])
+    row("  write generation (SQLite, FAISS, BM25)", best["write"])
+    console.print(table)
+    console.print(
+        f"Non-model stages measured on their own: {parts:.2f} s in all. {os.cpu_count()} cores, load average "
+        f"{os.getloadavg()[0]:.1f}; embedded text {np.mean(tokens):.0f} tokens on average (max {max(tokens)}); "
+        f"batch {base.embed_batch_size}; {len(report.failed)} file(s) failed. The first load of a backend pays for "
+        "importing torch/onnxruntime (and an ONNX export if its cache is empty)."
+    )
+
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    result = {
+        "corpus": [str(folder) for folder in CORPUS_FOLDERS],
+        "documents": documents,
+        "chunks": chunks,
+        "duplicates": report.duplicates,
+        "tokens_mean": float(np.mean(tokens)),
+        "batch_size": base.embed_batch_size,
+        "model": base.model,
+        "backends": backends,
+        "rounds": args.rounds,
+        "load_seconds": loads,
+        "best_seconds": best,
+        "all_seconds": times,
+        "pipeline": {
+            backend: {
+                "seconds": best[f"pipeline:{backend}"],
+                "documents_per_second": documents / best[f"pipeline:{backend}"],
+                "chunks_per_second": chunks / best[f"pipeline:{backend}"],
+                "model_alone_chunks_per_second": chunks / best[f"model:{backend}"],
+                "overhead_seconds_by_difference": best[f"pipeline:{backend}"] - best[f"model:{backend}"],
+                "pipeline_over_model_ratio": best[f"pipeline:{backend}"] / best[f"model:{backend}"],
+            }
+            for backend in backends
+        },
+        "sentence_transformers_chunks_per_second": chunks / best["model:sentence-transformers"],
+        "non_model_stages_seconds": {"read_and_chunk": best["read+chunk"], "duplicates": best["duplicates"],
+                                     "write_generation": best["write"], "total": parts},
+        "cpu_count": os.cpu_count(),
+        "load_average_end": os.getloadavg()[0],
+        "machine": platform.processor() or platform.machine(),
+    }
+    (RESULTS / "ingest.json").write_text(json.dumps(result, indent=2), encoding="utf-8")
+    console.print(f"Wrote {RESULTS / 'ingest.json'}")
+
+
+if __name__ == "__main__":
+    main()
