@@ -60,7 +60,7 @@ class Settings(BaseSettings):
     default_k: int = Field(5, ge=1, le=50)
     max_k: int = Field(50, ge=1, le=200)
     answer_max_words: int = Field(120, ge=20, le=400)
-    abstain_threshold: float = Field(0.42, description="Evidence score below which the assistant abstains.")
+    abstain_threshold: float = Field(0.46, description="Evidence score below which the assistant abstains.")
 
     # Service
     host: str = "127.0.0.1"

@@ -19,7 +19,10 @@ _GENERIC = frozenset(
         [
             "council councils committee committees board boards meeting meetings minutes say said says "
             "discuss discussed decide decided decision agree agreed member members report reported tell told "
-            "mention mentioned happen happened raise raised note noted outcome outcomes ask asked"
+            "mention mentioned happen happened raise raised note noted outcome outcomes ask asked "
+            # Question words: bm25s's English stop-word list keeps them.
+            "what which who whom whose when where why how did does do done about was were is are has have had "
+            "would could should can will any there their its this that these those"
         ]
     )[0]
 )
