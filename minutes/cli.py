@@ -121,13 +121,7 @@ def search(
     """The passages that best match QUERY."""
     from .reporting import print_search
 
-    settings = _settings(index)
-    filters = _filters(committee, council, since, until, file)
-    result = _engine(settings).search(_question(query, settings), k, filters, _retriever(retriever))
-    if as_json:
-        print(result.model_dump_json(exclude={"passages": {"__all__": {"source": {"view_url"}}}}))
-    else:
-        print_search(console, result)
+    _run_query("search", query, index, k, _filters(committee, council, since, until, file), retriever, as_json, print_search)
 
 
 @app.command()
@@ -146,13 +140,17 @@ def ask(
     """A short answer to QUESTION from the minutes, every sentence cited."""
     from .reporting import print_answer
 
+    _run_query("ask", question, index, k, _filters(committee, council, since, until, file), retriever, as_json, print_answer)
+
+
+def _run_query(method: str, text: str, index, k, filters, retriever: str, as_json: bool, printer) -> None:
+    """Run ``Engine.search`` or ``Engine.ask`` and print the result as JSON (the contract) or for people."""
     settings = _settings(index)
-    filters = _filters(committee, council, since, until, file)
-    result = _engine(settings).ask(_question(question, settings), k, filters, _retriever(retriever))
+    result = getattr(_engine(settings), method)(_question(text, settings), k, filters, _retriever(retriever))
     if as_json:
         print(result.model_dump_json(exclude={"passages": {"__all__": {"source": {"view_url"}}}}))
     else:
-        print_answer(console, result)
+        printer(console, result)
 
 
 @app.command()
