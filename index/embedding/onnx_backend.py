@@ -52,20 +52,21 @@ def default_cache_dir() -> Path:
     return base / "minutes-qa" / "onnx"
 
 
-class OnnxEmbedder(Embedder):
-    """The model on ONNX Runtime (CPU), fp32 or int8, with length-sorted batching.
+class OnnxRuntimeEmbedder(Embedder):
+    """A transformer returning its last hidden state, on ONNX Runtime (CPU), with length-sorted batching.
 
-    One ``InferenceSession`` is created and warmed at construction and reused for every call,
-    so single queries pay only tokenisation and one run. ``run`` is thread-safe in ONNX Runtime.
+    Subclasses say where the ONNX file comes from: they set ``onnx_path``, ``session`` (from
+    ``new_session``), ``_dimension`` and ``_max_tokens``, then call ``_warm_up``. The one session is
+    reused for every call, so single queries pay only tokenisation and one run; ``run`` is
+    thread-safe in ONNX Runtime.
     """
 
-    def __init__(self, model_id: str, quantized: bool = False, cache_dir: Path | None = None) -> None:
-        super().__init__(model_id)
-        self.backend = "onnx-int8" if quantized else "onnx"
-        self._dimension, self._max_tokens = _read_model_config(self.model_path)
-        export_dir = (cache_dir or default_cache_dir()) / f"{_slug(model_id)}-{_model_hash(self.model_path)}"
-        self.onnx_path = ensure_export(self.model_path, export_dir, quantized)
-        self.session = _new_session(self.onnx_path)
+    onnx_path: Path
+    session: ort.InferenceSession
+    _dimension: int
+    _max_tokens: int
+
+    def _warm_up(self) -> None:
         self.encode(["warm-up"])  # first run allocates the memory arena; keep that off the first query
 
     @property
@@ -96,6 +97,19 @@ class OnnxEmbedder(Embedder):
             vectors[rows] = _run(self.session, input_ids, mask)
             bar.update(len(rows))
         return vectors
+
+
+class OnnxEmbedder(OnnxRuntimeEmbedder):
+    """A sentence-transformers model exported to ONNX at first use, fp32 or int8 (see the module doc)."""
+
+    def __init__(self, model_id: str, quantized: bool = False, cache_dir: Path | None = None) -> None:
+        super().__init__(model_id)
+        self.backend = "onnx-int8" if quantized else "onnx"
+        self._dimension, self._max_tokens = _read_model_config(self.model_path)
+        export_dir = (cache_dir or default_cache_dir()) / f"{_slug(model_id)}-{_model_hash(self.model_path)}"
+        self.onnx_path = ensure_export(self.model_path, export_dir, quantized)
+        self.session = new_session(self.onnx_path)
+        self._warm_up()
 
 
 def _run(session: ort.InferenceSession, input_ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -212,7 +226,7 @@ def _quantize(model_path: Path, fp32: Path, target: Path) -> None:
             # The fused contrib ops defeat ONNX shape inference; their outputs are float32.
             extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
         )
-        _check_probes(staged, _probe_vectors(_new_session(fp32), tokenizer), tokenizer, _MIN_PROBE_COSINE_INT8)
+        _check_probes(staged, _probe_vectors(new_session(fp32), tokenizer), tokenizer, _MIN_PROBE_COSINE_INT8)
         os.replace(staged, target)
 
 
@@ -223,7 +237,7 @@ def _probe_vectors(session: ort.InferenceSession, tokenizer) -> np.ndarray:
 
 def _check_probes(candidate: Path, reference: np.ndarray, tokenizer, min_cosine: float) -> None:
     """Refuse to cache an export whose probe vectors stray from ``reference``."""
-    cosines = (_probe_vectors(_new_session(candidate), tokenizer) * reference).sum(axis=1)
+    cosines = (_probe_vectors(new_session(candidate), tokenizer) * reference).sum(axis=1)
     if cosines.min() < min_cosine:
         raise WritePathError(
             f"The ONNX export {candidate.name} disagrees with its reference (cosine {cosines.min():.4f} < "
@@ -231,7 +245,8 @@ def _check_probes(candidate: Path, reference: np.ndarray, tokenizer, min_cosine:
         )
 
 
-def _new_session(path: Path) -> ort.InferenceSession:
+def new_session(path: Path) -> ort.InferenceSession:
+    """A CPU session tuned for a shared machine: all our cores on one run, no spinning."""
     options = ort.SessionOptions()
     # One run uses every core we may use; running two graphs side by side would only contend.
     options.intra_op_num_threads = _usable_cores()
