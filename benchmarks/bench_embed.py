@@ -29,7 +29,7 @@ from index.embedding.onnx_backend import OnnxEmbedder
 from index.ingest import document_id
 from index.metadata import load_sidecar, parse_metadata
 from index.readers import SUPPORTED_SUFFIXES, read_file
-from index.records import Document
+from index.records import Chunk, Document
 from minutes.settings import Settings
 
 CORPUS = Path("/work/shared/corpus")
@@ -55,14 +55,19 @@ def load_documents(folders: tuple[Path, ...] = CORPUS_FOLDERS) -> list[Document]
     return documents
 
 
-def load_passages(embedder: Embedder, settings: Settings) -> list[str]:
-    """The texts ingest would embed for the seed and dev corpora (header + chunk)."""
+def chunk_documents(documents: list[Document], embedder: Embedder, settings: Settings) -> list[Chunk]:
+    """The chunks ingest would make of ``documents``."""
     budget = min(settings.chunk_max_tokens, embedder.max_tokens)
     return [
-        chunk.embed_text
-        for document in load_documents()
+        chunk
+        for document in documents
         for chunk in chunk_document(document, embedder.count_tokens, budget, settings.chunk_overlap_sentences)
     ]
+
+
+def load_passages(embedder: Embedder, settings: Settings) -> list[str]:
+    """The texts ingest would embed for the seed and dev corpora (header + chunk)."""
+    return [chunk.embed_text for chunk in chunk_documents(load_documents(), embedder, settings)]
 
 
 def timed_encode(embedder: Embedder, passages: list[str], batch_size: int) -> tuple[float, np.ndarray]:

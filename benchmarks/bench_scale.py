@@ -19,7 +19,6 @@ memory-mapped, FAISS index memory-mapped, bm25s with mmap=True) and reports its 
 from __future__ import annotations
 
 import argparse
-import ctypes
 import json
 import math
 import os
@@ -43,6 +42,7 @@ from minutes.settings import Settings
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_embed import RESULTS, load_documents, load_passages, make_queries  # noqa: E402
+from measure import disk_mb, memory_mb, percentiles, settled_rss_mb  # noqa: E402
 
 K = 10
 CANDIDATES = Settings().candidates  # what the retriever asks the dense index for
@@ -52,7 +52,6 @@ TARGET_RECALL = 0.95
 MIX_MAIN_WEIGHT = (0.55, 0.95)
 NOISE_NORM = 0.3
 BUILD_THREADS = os.cpu_count() or 1
-_libc = ctypes.CDLL("libc.so.6")
 
 
 @dataclass
@@ -71,32 +70,6 @@ class Measured:
     product_recall_at_10: float | None = None
     product_p50_ms: float | None = None
     sweep: list[dict] = field(default_factory=list)
-
-
-def memory_mb() -> dict[str, float]:
-    """Resident memory of this process (anonymous and file-backed) and its peak, from /proc."""
-    wanted = {"VmRSS": "rss", "RssAnon": "anon", "RssFile": "file", "VmHWM": "peak"}
-    values = {}
-    for line in Path("/proc/self/status").read_text().splitlines():
-        key, _, rest = line.partition(":")
-        if key in wanted:
-            values[wanted[key]] = int(rest.split()[0]) / 1024
-    return values
-
-
-def settled_rss_mb() -> float:
-    """RSS after handing freed heap back to the OS, so that deltas measure what is really held."""
-    _libc.malloc_trim(0)
-    return memory_mb()["rss"]
-
-
-def disk_mb(path: Path) -> float:
-    files = [path] if path.is_file() else [p for p in path.rglob("*") if p.is_file()]
-    return sum(p.stat().st_size for p in files) / 2**20
-
-
-def percentiles(latencies: list[float]) -> tuple[float, float]:
-    return float(np.percentile(latencies, 50)), float(np.percentile(latencies, 95))
 
 
 # --- the synthetic corpus -------------------------------------------------------------------

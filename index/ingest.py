@@ -101,7 +101,7 @@ def _ingest_locked(
     sources = _collect_sources(paths, report)
     previous_generation = current_generation(index_dir)
     embedder = embedder or load_embedder(settings)
-    manifest = _manifest_for(embedder, settings)
+    manifest = manifest_for(embedder, settings)
     previous = IndexContents(documents=[], chunks=[], vectors=np.zeros((0, embedder.dimension), np.float32))
     if previous_generation is not None:
         manifest.check_compatible(read_manifest(previous_generation), index_dir)
@@ -131,7 +131,8 @@ def _ingest_locked(
     return report
 
 
-def _manifest_for(embedder: Embedder, settings: Settings) -> Manifest:
+def manifest_for(embedder: Embedder, settings: Settings) -> Manifest:
+    """What a generation written now with ``embedder`` and ``settings`` records (index kind still 'flat')."""
     return Manifest(
         format_version=FORMAT_VERSION,
         model=embedder.model_id,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PageSpan:
     """Where one PDF page lies in a document's stored text."""
 
@@ -14,7 +14,7 @@ class PageSpan:
     end: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DocumentMetadata:
     """What is known about the meeting a document records. Every field may be unknown."""
 
@@ -32,7 +32,7 @@ class DocumentMetadata:
         )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ReadDocument:
     """The output of a reader: a file's text as it will be stored, before metadata and ids."""
 
@@ -41,7 +41,7 @@ class ReadDocument:
     warnings: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Document:
     """One minutes file as stored in the index. ``text`` is what every span refers to."""
 
@@ -61,7 +61,7 @@ class Document:
         return self.pages[-1].page if self.pages and offset >= self.pages[-1].start else None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Chunk:
     """A passage: an exact span of its document's text, plus what is embedded for it.
 

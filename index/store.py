@@ -33,9 +33,11 @@ from typing import Any
 import bm25s
 import numpy as np
 
+from .chunk_table import ChunkTable, chunk_from_record
 from .errors import IndexBusy, IndexMismatch, IndexNotFound
 from .keywords import keyword_tokens
 from .records import Chunk, Document, DocumentMetadata, PageSpan
+from .vector_file import VectorFile
 from .vector_index import build_vector_index, load_vector_index, save_vector_index
 
 FORMAT_VERSION = 1
@@ -56,7 +58,14 @@ CREATE TABLE chunks (
 );
 CREATE INDEX chunks_doc ON chunks(doc_id);
 CREATE INDEX documents_file ON documents(file);
+CREATE INDEX chunks_columns ON chunks(row, doc_id, ordinal, start, "end", duplicate_of);
 """
+# ``chunks_columns`` covers what ChunkTable loads at open, so that opening reads a small index
+# instead of every chunk's text (1M passages: 77 MB instead of 2.6 GB). Generations written
+# before it existed still open, by scanning the table.
+
+# Everything of a document but its text, which the reader fetches on demand.
+_DOCUMENT_METADATA = "doc_id, file, path, content_hash, council, committee, meeting_date, item_number, title, url, pages"
 
 
 @dataclass(frozen=True)
@@ -159,7 +168,7 @@ def load_contents(generation: Path) -> IndexContents:
     connection = _connect(generation / "store.sqlite")
     try:
         documents = [_document_from_row(row) for row in connection.execute("SELECT * FROM documents")]
-        chunks = [_chunk_from_row(row) for row in connection.execute("SELECT * FROM chunks ORDER BY row")]
+        chunks = [chunk_from_record(row) for row in connection.execute("SELECT * FROM chunks ORDER BY row")]
     finally:
         connection.close()
     vectors = np.load(generation / "vectors.npy")
@@ -169,6 +178,9 @@ def load_contents(generation: Path) -> IndexContents:
 class IndexReader:
     """A read-only view of one generation: vectors, keywords, chunk table and documents.
 
+    The FAISS and keyword indexes are memory-mapped, vectors are read by row (:class:`VectorFile`),
+    chunks are numpy columns plus on-demand reads (:class:`ChunkTable`); documents' metadata (not
+    their text) is held.
     Safe to share between threads: SQLite access is serialised, everything else is read-only.
     """
 
@@ -176,18 +188,15 @@ class IndexReader:
         self.generation = generation
         self.manifest = read_manifest(generation)
         self.vector_index = load_vector_index(generation / "vectors.faiss")
-        self.vectors = np.load(generation / "vectors.npy", mmap_mode="r")
+        self.vectors = VectorFile(generation / "vectors.npy")
         self.bm25 = bm25s.BM25.load(str(generation / "bm25"), mmap=True)
         self._lock = threading.Lock()
         self._db = _connect(generation / "store.sqlite")
         self.documents: dict[str, Document] = {
             row["doc_id"]: _document_from_row(row, with_text=False)
-            for row in self._db.execute("SELECT * FROM documents")
+            for row in self._db.execute(f"SELECT {_DOCUMENT_METADATA} FROM documents ORDER BY rowid")
         }
-        self.chunks: list[Chunk] = [
-            _chunk_from_row(row) for row in self._db.execute("SELECT * FROM chunks ORDER BY row")
-        ]
-        self.row_of_chunk: dict[str, int] = {chunk.chunk_id: row for row, chunk in enumerate(self.chunks)}
+        self.chunks = ChunkTable(self._db, self._lock, tuple(self.documents))
 
     @classmethod
     def open(cls, index_dir: Path) -> IndexReader:
@@ -216,6 +225,7 @@ class IndexReader:
     def close(self) -> None:
         with self._lock:
             self._db.close()
+        self.vectors.close()
 
 
 def _with_counts(manifest: Manifest, contents: IndexContents, number: int) -> Manifest:
@@ -285,14 +295,6 @@ def _document_from_row(row: sqlite3.Row, with_text: bool = True) -> Document:
             item_number=row["item_number"], title=row["title"], url=row["url"],
         ),
         pages=tuple(PageSpan(**page) for page in json.loads(row["pages"])),
-    )
-
-
-def _chunk_from_row(row: sqlite3.Row) -> Chunk:
-    return Chunk(
-        chunk_id=row["chunk_id"], doc_id=row["doc_id"], ordinal=row["ordinal"], start=row["start"],
-        end=row["end"], text=row["text"], heading=row["heading"], page=row["page"],
-        embed_text=row["embed_text"], duplicate_of=row["duplicate_of"],
     )
 
 

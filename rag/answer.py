@@ -14,14 +14,18 @@ from dataclasses import dataclass
 from index.chunking import human_date, is_heading, split_sentences_by_line
 from index.sentences import split_sentences
 
+from .answer_kinds import expected_answer, holds_answer
 from .contract import Citation, Passage
 from .evidence import content_terms, coverage
+from .places import concerns
 
 SentenceScorer = Callable[[Sequence[str]], Sequence[float]]
 
 _MAX_SENTENCES = 4
 _MIN_WORDS = 5
 _MAX_EMBEDDED_SENTENCES = 24
+# A sentence without the kind of answer asked for ("how much?" and no amount) rarely answers.
+_WRONG_KIND_FACTOR = 0.8
 _LEADING_MARKER = re.compile(r"^([·•▪●◦‣∙\-*–]|\(?[a-z0-9ivx]{1,4}\)|\d{1,2}\.)\s+")
 ABSTAIN_MESSAGE = "The minutes I have don't cover this."
 
@@ -51,15 +55,19 @@ def compose_answer(
     similarity: SentenceScorer,
     max_words: int,
     max_passages: int = 3,
+    named_councils: frozenset[str] = frozenset(),
 ) -> ComposedAnswer:
     """Pick the passages' sentences that best answer ``question`` and join them, cited.
 
     Sentences come from the top ``max_passages`` passages; each is scored by its similarity
     to the question, the share of the question's topic words it contains, and its passage's
-    rank. The best is always kept; others must score close to it. Sentences are grouped by
-    meeting (newest first), in document order within a meeting.
+    rank; one without the kind of thing the question asks for (an amount, a person) loses some.
+    Passages of councils other than those the question names are not used. The best is always
+    kept; others must score close to it. Sentences are grouped by meeting (newest first), in
+    document order within a meeting.
     """
-    candidates = _candidates(question, expansions, passages[:max_passages], similarity)
+    relevant = [p for p in passages if concerns(named_councils, p.source.council, p.text)]
+    candidates = _candidates(question, expansions, relevant[:max_passages], similarity)
     chosen = _choose(candidates, max_words)
     if not chosen:
         return ComposedAnswer("", [])
@@ -90,10 +98,14 @@ def _candidates(
     # Embedding sentences is the costly step: only the lexically most promising are compared.
     shortlist = sorted(range(len(spans)), key=lambda i: -(lexical[i] + prior[i]))[:_MAX_EMBEDDED_SENTENCES]
     similarities = similarity([spans[i][0].text[spans[i][1] : spans[i][2]] for i in shortlist])
+    expectation = expected_answer(question)
     candidates = []
     for i, cosine in zip(shortlist, similarities):
         passage, start, end = spans[i]
-        candidates.append(_Candidate(passage, start, end, 0.6 * float(cosine) + 0.4 * lexical[i] + prior[i]))
+        score = 0.6 * float(cosine) + 0.4 * lexical[i] + prior[i]
+        if not holds_answer(expectation, passage.text[start:end]):
+            score *= _WRONG_KIND_FACTOR
+        candidates.append(_Candidate(passage, start, end, score))
     return candidates
 
 

@@ -18,15 +18,15 @@ from index.chunking import contextual_header
 from index.embedding import Embedder, load_embedder
 from index.errors import IndexMismatch
 from index.records import Document
-from index.sentences import split_sentences
 from index.store import IndexReader, current_generation
 from minutes.settings import Settings
 
 from .answer import ABSTAIN_MESSAGE, compose_answer, meeting_label
 from .contract import AskResponse, Filters, Passage, SearchResponse, Source
-from .evidence import answer_type_met, content_terms, weighted_coverage
+from .evidence import best_sentence_support, evidence_score
 from .glossary import Glossary
 from .query import QueryAnalysis, analyse_query
+from .rerank import rerank
 from .retrieval import RETRIEVERS, Retriever, ScoredPassage
 
 
@@ -44,6 +44,19 @@ class Facets:
 class _Generation:
     reader: IndexReader
     retriever: Retriever
+
+    @classmethod
+    def open(cls, reader: IndexReader, embedder: Embedder, settings: Settings) -> _Generation:
+        return cls(reader, Retriever(reader, embedder, settings))
+
+
+@dataclass(frozen=True)
+class _Ranked:
+    """Results in order: the retriever's view, the contract's, and each one's best-sentence support."""
+
+    scored: list[ScoredPassage]
+    passages: list[Passage]
+    supports: list[float]
 
 
 @lru_cache(maxsize=4)
@@ -65,7 +78,7 @@ class Engine:
         reader = IndexReader.open(index_dir)
         self._check_model(reader)
         self.embedder = shared_embedder(settings.model, settings.embed_backend, settings.embed_cache_dir)
-        self._generation = _Generation(reader, Retriever(reader, self.embedder, settings))
+        self._generation = _Generation.open(reader, self.embedder, settings)
 
     @classmethod
     def open(cls, index_dir: Path, settings: Settings) -> Engine:
@@ -83,7 +96,7 @@ class Engine:
                 return False
             reader = IndexReader(live)
             self._check_model(reader)
-            self._generation = _Generation(reader, Retriever(reader, self.embedder, self.settings))
+            self._generation = _Generation.open(reader, self.embedder, self.settings)
             return True
 
     def search(
@@ -92,8 +105,8 @@ class Engine:
         """The ``k`` passages that best match ``query``."""
         generation = self._generation
         analysis = analyse_query(query, self.glossary)
-        scored = generation.retriever.retrieve(analysis, k or self.settings.default_k, filters, retriever)
-        return SearchResponse(query=query, passages=self._passages(generation.reader, scored))
+        ranked = self._ranked(generation, analysis, k or self.settings.default_k, filters, retriever)
+        return SearchResponse(query=query, passages=ranked.passages)
 
     def ask(
         self, question: str, k: int | None = None, filters: Filters | None = None, retriever: str = "hybrid"
@@ -101,44 +114,62 @@ class Engine:
         """A short cited answer to ``question``, or an abstention when the minutes do not cover it."""
         generation = self._generation
         analysis = analyse_query(question, self.glossary)
-        scored = generation.retriever.retrieve(analysis, k or self.settings.default_k, filters, retriever)
-        passages = self._passages(generation.reader, scored)
-        if not passages or self.evidence(analysis, scored, passages) < self.settings.abstain_threshold:
+        ranked = self._ranked(generation, analysis, k or self.settings.default_k, filters, retriever)
+        passages = ranked.passages
+        named_councils = generation.retriever.places.named_in(analysis.keyword_text)
+        if not passages or self._evidence(generation, analysis, ranked, named_councils) < self.settings.abstain_threshold:
             return AskResponse(
                 question=question, answer=ABSTAIN_MESSAGE, abstained=True, citations=[], passages=passages,
                 suggestions=_suggestions(passages, filters),
             )
         composed = compose_answer(
-            analysis.text, analysis.expansions, passages, self._sentence_similarity(analysis), self.settings.answer_max_words
+            analysis.text, analysis.expansions, passages, self._sentence_similarity(analysis),
+            self.settings.answer_max_words, named_councils=named_councils,
         )
         return AskResponse(
             question=question, answer=composed.answer, abstained=False, citations=composed.citations, passages=passages
         )
 
-    def evidence(self, analysis: QueryAnalysis, scored: list[ScoredPassage], passages: list[Passage]) -> float:
-        """How strongly the best passages support an answer, from 0 to about 1.
+    def _ranked(
+        self, generation: _Generation, analysis: QueryAnalysis, k: int, filters: Filters | None, retriever: str
+    ) -> _Ranked:
+        """The ``k`` best passages; under hybrid retrieval the first ``rerank_depth`` are re-ranked
+        by their best sentence (see :mod:`rag.rerank`)."""
+        reranking = retriever == "hybrid" and self.settings.rerank_weight > 0
+        depth = max(k, self.settings.rerank_depth) if reranking else k
+        scored = generation.retriever.retrieve(analysis, depth, filters, retriever)
+        passages = self._passages(generation.reader, scored)
+        named_councils = generation.retriever.places.named_in(analysis.keyword_text)
+        supports = [
+            best_sentence_support(
+                analysis.text, passage.text, self._header(generation, passage), generation.retriever.idf, named_councils
+            )
+            for passage in passages
+        ]
+        if reranking:
+            order = rerank([passage.score for passage in passages], supports, self.settings.rerank_weight)
+            scored = [scored[position] for position, _ in order]
+            supports = [supports[position] for position, _ in order]
+            passages = [
+                passages[position].model_copy(update={"rank": rank, "score": round(score, 6)})
+                for rank, (position, score) in enumerate(order, start=1)
+            ]
+        return _Ranked(scored[:k], passages[:k], supports[:k])
 
-        Half is the passage's cosine similarity (whichever retriever found it); half is its best sentence: the rarity-weighted
-        share of the question's topic words it holds (the meeting's metadata counts, since
-        minutes rarely name their own council), halved if it lacks the kind of thing the
-        question asks for (a figure, a person).
-        """
-        terms = content_terms(analysis.text)
-        idf = self._generation.retriever.idf
+    def _evidence(
+        self, generation: _Generation, analysis: QueryAnalysis, ranked: _Ranked, named_councils: frozenset[str]
+    ) -> float:
+        """How strongly the top three passages support an answer (see :func:`rag.evidence.evidence_score`)."""
         query_vector = self.embedder.encode_query(analysis.dense_text)
-        best = 0.0
-        for item, passage in zip(scored[:3], passages[:3], strict=False):
-            header = contextual_header(self.reader.documents[passage.source.doc_id].metadata)
-            sentence_support = 0.0
-            for start, end in split_sentences(passage.text):
-                sentence = passage.text[start:end]
-                support = weighted_coverage(terms, f"{header}\n{sentence}", idf)
-                if not answer_type_met(analysis.text, sentence):
-                    support *= 0.5
-                sentence_support = max(sentence_support, support)
-            cosine = float(np.max(np.asarray(self.reader.vectors[list(item.rows)]) @ query_vector))
-            best = max(best, 0.5 * cosine + 0.5 * sentence_support)
-        return best
+        cosines = [
+            float(np.max(np.asarray(generation.reader.vectors[list(item.rows)]) @ query_vector))
+            for item in ranked.scored[:3]
+        ]
+        return evidence_score(ranked.passages[:3], ranked.supports[:3], cosines, named_councils)
+
+    @staticmethod
+    def _header(generation: _Generation, passage: Passage) -> str:
+        return contextual_header(generation.reader.documents[passage.source.doc_id].metadata)
 
     def documents(self) -> list[Document]:
         """Every stored document's metadata (text omitted), by file name."""
@@ -177,13 +208,14 @@ class Engine:
 
     def _passages(self, reader: IndexReader, scored: list[ScoredPassage]) -> list[Passage]:
         passages = []
-        for rank, item in enumerate(scored, start=1):
-            chunk, last = reader.chunks[item.rows[0]], reader.chunks[item.rows[-1]]
+        firsts = reader.chunks.fetch(item.rows[0] for item in scored)
+        for rank, (item, chunk) in enumerate(zip(scored, firsts, strict=True), start=1):
             doc = reader.documents[chunk.doc_id]
             metadata = doc.metadata
-            end = max(reader.chunks[row].end for row in item.rows)
+            end = int(reader.chunks.end[list(item.rows)].max())
+            last_ordinal = int(reader.chunks.ordinal[item.rows[-1]])
             text = chunk.text if len(item.rows) == 1 else reader.document_text(doc.doc_id)[chunk.start : end]
-            passage_id = chunk.chunk_id if len(item.rows) == 1 else f"{chunk.chunk_id}-{last.ordinal:04d}"
+            passage_id = chunk.chunk_id if len(item.rows) == 1 else f"{chunk.chunk_id}-{last_ordinal:04d}"
             source = Source(
                 doc_id=doc.doc_id, file=doc.file, start=chunk.start, end=end, page=chunk.page,
                 council=metadata.council, committee=metadata.committee, meeting_date=metadata.meeting_date,

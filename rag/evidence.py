@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 from index.keywords import keyword_tokens
+from index.sentences import split_sentences
 
-_NUMBER_QUESTION = re.compile(
-    r"\b(how (much|many|far|long|often)|what (percentage|proportion|share|rate|number|amount|sum|figure|cost|total)|"
-    r"how high|how low)\b",
-    re.I,
-)
+from .answer_kinds import expected_answer, holds_answer
+from .contract import Passage
+from .places import concerns, place_name
+
+# A sentence lacking the kind of answer asked for ("how much...?" and no amount) keeps this share.
+_WRONG_KIND_SHARE = 0.25
 
 # Words that every question about minutes uses and that say nothing about the topic.
 _GENERIC = frozenset(
@@ -35,62 +36,59 @@ def content_terms(question: str, expansions: Sequence[str] = ()) -> set[str]:
     }
 
 
-def weighted_coverage(terms: set[str], text: str, idf: dict[str, float]) -> float:
-    """Share of the question's topic words in ``text``, each weighted by its rarity (idf).
+def best_sentence_support(
+    question: str, passage_text: str, header: str, idf: dict[str, float], named_councils: frozenset[str] = frozenset()
+) -> float:
+    """How well the passage's best sentence answers ``question``, from 0 to 1.
 
-    Rare words carry the question ("Disabled Facilities Grant", "20mph"); missing one of
-    them says more about whether the text answers than missing a common one.
+    A sentence scores the rarity-weighted share of the question's topic words it holds, the
+    passage's contextual ``header`` counted with it, since minutes rarely name their own council
+    or committee. A sentence without the kind of answer the question asks for (an amount, a
+    person...) keeps a quarter of that. The names of ``named_councils`` are not topic words:
+    they say where to look (see :func:`rag.places.concerns`), and being rare they would
+    otherwise make any passage of that council look like an answer.
     """
+    terms = content_terms(question) - set(keyword_tokens([" ".join(map(place_name, named_councils))])[0])
+    spans = split_sentences(passage_text)
+    if not terms or not spans:
+        return 0.0
+    expectation = expected_answer(question)
+    sentences = [passage_text[start:end] for start, end in spans]
+    header_tokens = set(keyword_tokens([header])[0]) if header else set()
+    support = 0.0
+    for sentence, tokens in zip(sentences, keyword_tokens(sentences), strict=True):
+        share = _weighted_share(terms, header_tokens | set(tokens), idf)
+        if not holds_answer(expectation, sentence):
+            share *= _WRONG_KIND_SHARE
+        support = max(support, share)
+    return support
+
+
+def evidence_score(
+    passages: Sequence[Passage],
+    supports: Sequence[float],
+    cosines: Sequence[float],
+    named_councils: frozenset[str] = frozenset(),
+) -> float:
+    """How strongly the best passages support an answer, from 0 to about 1.
+
+    Each passage scores half its cosine similarity to the question and half its best
+    sentence's support (:func:`best_sentence_support`). Passages of another council than the
+    ones the question names do not count, unless their text names one of them too.
+    """
+    best = 0.0
+    for passage, support, cosine in zip(passages, supports, cosines, strict=True):
+        if concerns(named_councils, passage.source.council, passage.text):
+            best = max(best, 0.5 * cosine + 0.5 * support)
+    return best
+
+
+def _weighted_share(terms: set[str], tokens: set[str], idf: dict[str, float]) -> float:
     if not terms:
         return 0.0
     default = max(idf.values(), default=1.0)
     weights = {term: idf.get(term, default) for term in terms}
-    found = set(keyword_tokens([text])[0]) & terms
-    return sum(weights[term] for term in found) / sum(weights.values())
-
-
-def asks_for_number(question: str) -> bool:
-    """Whether the question wants a figure: an amount, count, rate or percentage."""
-    return bool(_NUMBER_QUESTION.search(question))
-
-
-def asks_for_person(question: str) -> bool:
-    """Whether the question wants a person or body named."""
-    return bool(re.match(r"\s*(who|whom|whose)\b", question, re.I)) or bool(
-        re.search(r"\b(which|what) (councillors?|officers?|members?|cabinet members?|directors?|person|organisation)\b", question, re.I)
-    )
-
-
-_INSTITUTIONAL = frozenset(
-    """Board Boards Council Councils Committee Committees Chair Chairman Vice Director Directors Health Care
-    Social Services Service Strategy Plan Partnership Trust Fund Group Team Executive Cabinet Scrutiny Annual
-    Report Independent Safeguarding Adults Children Adult Children's Public County City Borough District
-    National Local Integrated System Care Act Officer Officers Member Members Mayor Leader Overview Policy
-    Assembly Authority Authorities Commissioning Clinical NHS Integrated Wellbeing Housing Finance Planning""".split()
-)
-
-
-def names_someone(text: str) -> bool:
-    """A person is named: a title before a name, or a first-and-last name that is not an institution."""
-    if re.search(r"\b(Cllr|Councillor|Mr|Mrs|Ms|Miss|Dr|Professor|Prof|Sir|Dame|Lord|Baroness)\.?\s+[A-Z]", text):
-        return True
-    for first, last in re.findall(r"\b([A-Z][a-z]+)\s+([A-Z][a-z'’-]+)\b", text):
-        if first not in _INSTITUTIONAL and last not in _INSTITUTIONAL:
-            return True
-    return False
-
-
-def answer_type_met(question: str, text: str) -> bool:
-    """Whether ``text`` holds the kind of thing the question asks for, where that can be told."""
-    if asks_for_number(question) and not has_number(text):
-        return False
-    if asks_for_person(question) and not names_someone(text):
-        return False
-    return True
-
-
-def has_number(text: str) -> bool:
-    return bool(re.search(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|hundred|thousand|million|billion)\b", text, re.I))
+    return sum(weights[term] for term in terms & tokens) / sum(weights.values())
 
 
 def coverage(terms: set[str], text: str, original_terms: set[str] | None = None) -> float:

@@ -3,22 +3,27 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 
 import numpy as np
 
+from index.chunk_table import ChunkPosition
 from index.embedding import Embedder
 from index.keywords import keyword_tokens
 from index.store import IndexReader
 from minutes.settings import Settings
 
 from .contract import Filters
+from .document_mask import DocumentMask
 from .fusion import ranked, reciprocal_rank_fusion, weighted_score_fusion
+from .places import Places
 from .query import QueryAnalysis
 
 RETRIEVERS = ("dense", "bm25", "hybrid")
 # Two passages of one document sharing more than this share of the shorter are one result.
 _MAX_SPAN_OVERLAP = 0.5
+# Filtered dense search scores the allowed vectors this many at a time (96 MB at 384 dimensions):
+# copying them all at once would take 1.5 GB at a million passages.
+_SCORE_BLOCK_ROWS = 65_536
 
 
 @dataclass(frozen=True)
@@ -58,17 +63,16 @@ class Retriever:
         self.reader = reader
         self.embedder = embedder
         self.settings = settings
-        doc_ids = list(reader.documents)
-        self._docs = [reader.documents[doc_id] for doc_id in doc_ids]
-        position = {doc_id: i for i, doc_id in enumerate(doc_ids)}
-        self._doc_of_row = np.array([position[chunk.doc_id] for chunk in reader.chunks], dtype=np.int64)
+        self._documents = DocumentMask([reader.documents[doc_id] for doc_id in reader.chunks.doc_ids])
+        self._doc_of_row = reader.chunks.document
         self.idf = _inverse_document_frequencies(reader)
+        self.places = Places.of({doc.metadata.council for doc in reader.documents.values() if doc.metadata.council})
 
     def retrieve(self, analysis: QueryAnalysis, k: int, filters: Filters | None, mode: str = "hybrid") -> list[ScoredPassage]:
         """The ``k`` best passages for ``analysis`` under ``filters``, best first, without repeats."""
         if mode not in RETRIEVERS:
             raise ValueError(f"Unknown retriever '{mode}': use one of {', '.join(RETRIEVERS)}.")
-        if not self.reader.chunks:
+        if not len(self.reader.chunks):
             return []
         mask = self._mask(filters, analysis)
         query_vector = self.embedder.encode_query(analysis.dense_text) if mode != "bm25" else None
@@ -77,25 +81,38 @@ class Retriever:
         rows = np.fromiter(candidates, dtype=np.int64)
         dense = self._dense_scores(query_vector, rows)
         keyword = keyword_scores[rows] if keyword_scores is not None else np.zeros(len(rows))
-        final = self._fuse(mode, rows, dense, keyword)
+        final = self._favour_named_councils(self._fuse(mode, rows, dense, keyword), analysis)
         scored = {
             int(row): ScoredChunk(int(row), final[int(row)], float(d), float(kw))
             for row, d, kw in zip(rows, dense, keyword)
         }
         return self._diverse([scored[row] for row in ranked(final)], k)
 
+    def _favour_named_councils(self, final: dict[int, float], analysis: QueryAnalysis) -> dict[int, float]:
+        """Scale down passages of councils other than those the question names ("Slough's board").
+
+        A softer rule than a filter: place names are guessed from free text, and a neighbour's
+        minutes sometimes do answer (a joint board).
+        """
+        named = self.places.named_in(analysis.keyword_text)
+        if not named or not final:
+            return final
+        rows = np.fromiter(final, dtype=np.int64)
+        named_or_unknown = self._documents.of_councils(named)[self._doc_of_row[rows]]
+        factor = self.settings.other_council_factor
+        return {int(row): score * (1.0 if ok else factor) for row, score, ok in zip(rows, final.values(), named_or_unknown)}
+
     def _mask(self, filters: Filters | None, analysis: QueryAnalysis) -> np.ndarray | None:
         """Rows allowed by explicit filters (strict) and the question's own dates (lenient)."""
-        allowed_docs = np.ones(len(self._docs), dtype=bool)
+        allowed_docs = np.ones(len(self.reader.chunks.doc_ids), dtype=bool)
         restricted = False
         if filters is not None:
-            for i, doc in enumerate(self._docs):
-                allowed_docs[i] = _matches(doc, filters)
+            allowed_docs = self._documents.matching(filters)
             restricted = not allowed_docs.all()
         if analysis.since or analysis.until:
             # Dates read from a question only exclude meetings known to be outside them, and only
             # when something is left: a wrong guess must not hide the answer.
-            dated = np.array([_within(doc.metadata.meeting_date, analysis.since, analysis.until) for doc in self._docs])
+            dated = self._documents.within(analysis.since, analysis.until)
             if (allowed_docs & dated).any():
                 allowed_docs &= dated
                 restricted = True
@@ -116,7 +133,7 @@ class Retriever:
             candidates.update(dict.fromkeys(self._dense_candidates(query_vector, mask, limit)))
         if keyword_scores is not None:
             scores = keyword_scores if mask is None else np.where(mask, keyword_scores, -np.inf)
-            top = np.argsort(-scores, kind="stable")[:limit]
+            top = _top_rows(scores, limit)
             candidates.update(dict.fromkeys(int(row) for row in top if scores[row] > 0))
         return list(candidates)
 
@@ -125,8 +142,11 @@ class Retriever:
             _, rows = self.reader.vector_index.search(query_vector[None, :].astype(np.float32), limit)
             return [int(row) for row in rows[0] if row >= 0]
         allowed = np.flatnonzero(mask)
-        scores = np.asarray(self.reader.vectors[allowed]) @ query_vector
-        return [int(allowed[i]) for i in np.argsort(-scores, kind="stable")[:limit]]
+        scores = np.empty(len(allowed), dtype=np.result_type(self.reader.vectors.dtype, query_vector.dtype))
+        for first in range(0, len(allowed), _SCORE_BLOCK_ROWS):
+            block = allowed[first : first + _SCORE_BLOCK_ROWS]
+            scores[first : first + len(block)] = np.asarray(self.reader.vectors[block]) @ query_vector
+        return [int(allowed[i]) for i in _top_rows(scores, limit)]
 
     def _dense_scores(self, query_vector: np.ndarray | None, rows: np.ndarray) -> np.ndarray:
         if query_vector is None or not len(rows):
@@ -154,18 +174,18 @@ class Retriever:
         discussion read as one passage, and the results below show something else.
         """
         chosen: list[ScoredPassage] = []
-        seen_canonical: set[str] = set()
+        seen_canonical: set[int] = set()
+        positions = self.reader.chunks.positions(candidate.row for candidate in ordered)
         for candidate in ordered:
-            chunk = self.reader.chunks[candidate.row]
-            canonical = chunk.duplicate_of or chunk.chunk_id
-            if canonical in seen_canonical:
+            chunk = positions[candidate.row]
+            if chunk.canonical in seen_canonical:
                 continue
-            seen_canonical.add(canonical)
-            neighbour = self._neighbour(chosen, chunk, candidate.score)
+            seen_canonical.add(chunk.canonical)
+            neighbour = self._neighbour(chosen, chunk, candidate.score, positions)
             if neighbour is not None:
                 chosen[neighbour] = chosen[neighbour].joined(candidate)
                 continue
-            if any(self._overlap_share(chunk, passage) > _MAX_SPAN_OVERLAP for passage in chosen):
+            if any(_overlap_share(chunk, positions[row]) > _MAX_SPAN_OVERLAP for passage in chosen for row in passage.rows):
                 continue
             if len(chosen) < k:
                 chosen.append(ScoredPassage.of(candidate))
@@ -173,18 +193,17 @@ class Retriever:
                 break
         return chosen
 
-    def _neighbour(self, chosen: list[ScoredPassage], chunk, score: float) -> int | None:
+    def _neighbour(
+        self, chosen: list[ScoredPassage], chunk: ChunkPosition, score: float, positions: dict[int, ChunkPosition]
+    ) -> int | None:
         """Index of a chosen passage that ``chunk`` directly continues and may join, if any."""
         for index, passage in enumerate(chosen):
             if len(passage.rows) >= self.settings.max_passage_chunks or score < self.settings.join_ratio * passage.score:
                 continue
-            first, last = self.reader.chunks[passage.rows[0]], self.reader.chunks[passage.rows[-1]]
-            if chunk.doc_id == first.doc_id and chunk.ordinal in (first.ordinal - 1, last.ordinal + 1):
+            first, last = positions[passage.rows[0]], positions[passage.rows[-1]]
+            if chunk.document == first.document and chunk.ordinal in (first.ordinal - 1, last.ordinal + 1):
                 return index
         return None
-
-    def _overlap_share(self, chunk, passage: ScoredPassage) -> float:
-        return max(_overlap_share(chunk, self.reader.chunks[row]) for row in passage.rows)
 
 
 def _inverse_document_frequencies(reader: IndexReader) -> dict[str, float]:
@@ -197,32 +216,23 @@ def _inverse_document_frequencies(reader: IndexReader) -> dict[str, float]:
     return {token: float(idf[index]) for token, index in reader.bm25.vocab_dict.items() if index < len(idf)}
 
 
-def _matches(doc, filters: Filters) -> bool:
-    metadata = doc.metadata
-    if filters.committee and filters.committee.lower() not in (metadata.committee or "").lower():
-        return False
-    if filters.council and filters.council.lower() not in (metadata.council or "").lower():
-        return False
-    if filters.file and filters.file != doc.file:
-        return False
-    if filters.since or filters.until:
-        return metadata.meeting_date is not None and _within(metadata.meeting_date, filters.since, filters.until)
-    return True
-
-
-def _within(meeting_date: str | None, since: date | None, until: date | None) -> bool:
-    """True if the date is inside the range, or unknown."""
-    if not meeting_date:
-        return True
-    try:
-        day = date.fromisoformat(meeting_date)
-    except ValueError:
-        return True
-    return (since is None or day >= since) and (until is None or day <= until)
-
-
-def _overlap_share(a, b) -> float:
-    if a.doc_id != b.doc_id:
+def _overlap_share(a: ChunkPosition, b: ChunkPosition) -> float:
+    if a.document != b.document:
         return 0.0
     shared = min(a.end, b.end) - max(a.start, b.start)
     return max(shared, 0) / max(1, min(a.end - a.start, b.end - b.start))
+
+
+def _top_rows(scores: np.ndarray, limit: int) -> np.ndarray:
+    """The rows of the ``limit`` highest ``scores``, best first, ties in row order.
+
+    Exactly ``np.argsort(-scores, kind="stable")[:limit]``, without sorting a million scores per
+    query: only those above the ``limit``-th best are sorted, and those equal to it (all the
+    masked-out rows, when fewer than ``limit`` are allowed) follow in row order.
+    """
+    if limit >= len(scores):
+        return np.argsort(-scores, kind="stable")
+    threshold = np.partition(scores, len(scores) - limit)[len(scores) - limit]
+    above = np.flatnonzero(scores > threshold)
+    ties = np.flatnonzero(scores == threshold)[: limit - len(above)]
+    return np.concatenate([above[np.argsort(-scores[above], kind="stable")], ties])

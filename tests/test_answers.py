@@ -188,6 +188,29 @@ def test_workforce_question_is_answered_from_its_minutes(sample_engine: Engine, 
     assert not answer_problems(sample_engine, response, settings.answer_max_words)
 
 
+def test_answers_about_a_named_council_cite_only_its_minutes(corpus_engine: Engine) -> None:
+    response = corpus_engine.ask("What did Wiltshire's cabinet hear about treasury management?")
+    assert not response.abstained, response.answer
+    passages = {passage.id: passage for passage in response.passages}
+    for citation in response.citations:
+        passage = passages[citation.passage_id]
+        assert passage.source.council == "Wiltshire Council" or "Wiltshire" in passage.text, citation
+
+
+def test_a_figure_the_minutes_do_not_give_is_not_answered(corpus_engine: Engine) -> None:
+    # Cheltenham's minutes discuss consulting on 20mph limits, but state no sum for them.
+    response = corpus_engine.ask("How much has Cheltenham set aside to bring in 20mph limits across the town?")
+    assert response.abstained, response.answer
+    assert response.passages and response.suggestions
+
+
+def test_a_question_about_another_council_is_not_answered_from_a_neighbour(corpus_engine: Engine) -> None:
+    topic = "signed off a suicide prevention action plan"
+    assert not corpus_engine.ask(f"Has Solihull's health and wellbeing board {topic}?").abstained
+    refused = corpus_engine.ask(f"Has Slough's health and wellbeing board {topic}?")
+    assert refused.abstained, refused.answer
+
+
 def test_answering_is_deterministic(sample_engine: Engine) -> None:
     first = sample_engine.ask(WORKFORCE_QUESTION)
     assert sample_engine.ask(WORKFORCE_QUESTION) == first

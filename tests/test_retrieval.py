@@ -6,6 +6,7 @@ import json
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pytest
 from conftest import SHARED_EVAL
 
@@ -15,6 +16,7 @@ from rag.engine import Engine
 from rag.fusion import min_max_normalise, ranked, reciprocal_rank_fusion, weighted_score_fusion
 from rag.glossary import Glossary, GlossaryError
 from rag.query import analyse_query, question_dates
+from rag.retrieval import _top_rows
 
 MODES = ("hybrid", "dense", "bm25")
 
@@ -77,6 +79,15 @@ def test_min_max_normalise_edge_cases(scores: dict[int, float], expected: dict[i
 
 def test_ranked_breaks_ties_by_item() -> None:
     assert ranked({9: 1.0, 3: 1.0, 5: 2.0, 1: 0.5}) == [5, 3, 9, 1]
+
+
+@pytest.mark.parametrize("limit", [1, 7, 60, 150, 250])
+def test_top_rows_are_those_of_a_full_stable_sort(limit: int) -> None:
+    """Tied scores (common in BM25, and every masked-out row at -inf) keep row order, as a full stable sort does."""
+    rng = np.random.default_rng(limit)
+    scores = rng.integers(0, 6, size=200).astype(np.float32)
+    scores[rng.random(200) < 0.6] = -np.inf
+    assert np.array_equal(_top_rows(scores, limit), np.argsort(-scores, kind="stable")[:limit])
 
 
 # --- glossary --------------------------------------------------------------------------------
@@ -335,7 +346,8 @@ def test_bm25_needs_words_the_index_knows(corpus_engine: Engine) -> None:
 
 
 def test_rrf_fusion_setting_works(corpus_index: Path, settings: Settings) -> None:
-    engine = Engine.open(corpus_index, settings.model_copy(update={"fusion": "rrf"}))
+    # Without re-ranking, a passage's score is its fused RRF score.
+    engine = Engine.open(corpus_index, settings.model_copy(update={"fusion": "rrf", "rerank_weight": 0.0}))
     passages = engine.search("workforce shortages vacancy numbers", k=5).passages
     assert len(passages) == 5 and any("workforce shortages" in p.text for p in passages)
     assert all(0 < p.score <= 2 / (settings.rrf_k + 1) + 1e-9 for p in passages)
