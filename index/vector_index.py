@@ -112,6 +112,25 @@ def set_search_defaults(index: faiss.Index) -> None:
         ivf.nprobe = ivf_nprobe(ivf.nlist)
 
 
+def search_allowed(index: faiss.Index, query: np.ndarray, k: int, allowed: np.ndarray) -> np.ndarray | None:
+    """Rows of the ``k`` vectors nearest ``query`` among the ``allowed`` rows (a boolean mask), searched
+    by an IVF index itself, or None for kinds that do not filter inside their search (flat, HNSW).
+
+    Filtering inside the IVF scan keeps a filtered query as fast as an unfiltered one; scanning
+    every allowed vector exactly took 0.3-0.5 s at a million passages.
+    """
+    if not isinstance(index, (faiss.IndexIVF, faiss.IndexRefine)):
+        return None
+    ivf = faiss.extract_index_ivf(index)
+    bits = np.packbits(np.asarray(allowed, dtype=bool), bitorder="little")
+    selector = faiss.IDSelectorBitmap(len(allowed), faiss.swig_ptr(bits))
+    params: faiss.SearchParameters = faiss.SearchParametersIVF(sel=selector, nprobe=ivf.nprobe)
+    if isinstance(index, faiss.IndexRefine):
+        params = faiss.IndexRefineSearchParameters(k_factor=index.k_factor, base_index_params=params)
+    _, rows = index.search(np.ascontiguousarray(query[None, :], dtype=np.float32), k, params=params)
+    return rows[0][rows[0] >= 0]
+
+
 def save_vector_index(index: faiss.Index, path: Path) -> None:
     faiss.write_index(index, str(path))
 

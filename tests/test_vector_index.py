@@ -16,6 +16,7 @@ from index.vector_index import (
     ivf_nprobe,
     load_vector_index,
     save_vector_index,
+    search_allowed,
 )
 from minutes.settings import Settings
 
@@ -87,3 +88,21 @@ def test_save_and_load_give_the_same_answers(
         assert ivf.nprobe == ivf_nprobe(ivf.nlist) > 1
     if kind == "hnsw":
         assert loaded.hnsw.efSearch == indexes[kind].hnsw.efSearch
+
+
+@pytest.mark.parametrize("kind", ["ivf", "ivfpq"])
+def test_ivf_kinds_search_only_the_allowed_rows(indexes: dict[str, faiss.Index], vectors: np.ndarray, kind: str) -> None:
+    allowed = np.random.default_rng(5).random(len(vectors)) < 0.5
+    for row in np.flatnonzero(allowed)[:20]:
+        found = search_allowed(indexes[kind], vectors[row], 10, allowed)
+        assert found is not None and len(found) > 0
+        assert allowed[found].all()
+        assert found[0] == row  # a stored, allowed vector is its own nearest
+    disallowed = int(np.flatnonzero(~allowed)[0])
+    found = search_allowed(indexes[kind], vectors[disallowed], 10, allowed)
+    assert found is not None and disallowed not in found
+
+
+@pytest.mark.parametrize("kind", ["flat", "hnsw"])
+def test_other_kinds_leave_filtering_to_the_caller(indexes: dict[str, faiss.Index], vectors: np.ndarray, kind: str) -> None:
+    assert search_allowed(indexes[kind], vectors[0], 10, np.ones(len(vectors), dtype=bool)) is None
