@@ -52,11 +52,13 @@ class _Generation:
 
 @dataclass(frozen=True)
 class _Ranked:
-    """Results in order: the retriever's view, the contract's, and each one's best-sentence support."""
+    """Results in order: the retriever's view, the contract's, each one's best-sentence support,
+    and the councils the question names."""
 
     scored: list[ScoredPassage]
     passages: list[Passage]
     supports: list[float]
+    named_councils: frozenset[str]
 
 
 @lru_cache(maxsize=4)
@@ -116,15 +118,14 @@ class Engine:
         analysis = analyse_query(question, self.glossary)
         ranked = self._ranked(generation, analysis, k or self.settings.default_k, filters, retriever)
         passages = ranked.passages
-        named_councils = generation.retriever.places.named_in(analysis.keyword_text)
-        if not passages or self._evidence(generation, analysis, ranked, named_councils) < self.settings.abstain_threshold:
+        if not passages or self._evidence(generation, analysis, ranked) < self.settings.abstain_threshold:
             return AskResponse(
                 question=question, answer=ABSTAIN_MESSAGE, abstained=True, citations=[], passages=passages,
                 suggestions=_suggestions(passages, filters),
             )
         composed = compose_answer(
             analysis.text, analysis.expansions, passages, self._sentence_similarity(analysis),
-            self.settings.answer_max_words, named_councils=named_councils,
+            self.settings.answer_max_words, named_councils=ranked.named_councils,
         )
         return AskResponse(
             question=question, answer=composed.answer, abstained=False, citations=composed.citations, passages=passages
@@ -154,18 +155,16 @@ class Engine:
                 passages[position].model_copy(update={"rank": rank, "score": round(score, 6)})
                 for rank, (position, score) in enumerate(order, start=1)
             ]
-        return _Ranked(scored[:k], passages[:k], supports[:k])
+        return _Ranked(scored[:k], passages[:k], supports[:k], named_councils)
 
-    def _evidence(
-        self, generation: _Generation, analysis: QueryAnalysis, ranked: _Ranked, named_councils: frozenset[str]
-    ) -> float:
+    def _evidence(self, generation: _Generation, analysis: QueryAnalysis, ranked: _Ranked) -> float:
         """How strongly the top three passages support an answer (see :func:`rag.evidence.evidence_score`)."""
         query_vector = self.embedder.encode_query(analysis.dense_text)
         cosines = [
             float(np.max(np.asarray(generation.reader.vectors[list(item.rows)]) @ query_vector))
             for item in ranked.scored[:3]
         ]
-        return evidence_score(ranked.passages[:3], ranked.supports[:3], cosines, named_councils)
+        return evidence_score(ranked.passages[:3], ranked.supports[:3], cosines, ranked.named_councils)
 
     @staticmethod
     def _header(generation: _Generation, passage: Passage) -> str:
