@@ -50,10 +50,14 @@ class _Generation:
         return cls(reader, Retriever(reader, embedder, settings))
 
 
+# Abstention weighs the evidence of this many top results.
+_EVIDENCE_PASSAGES = 3
+
+
 @dataclass(frozen=True)
 class _Ranked:
-    """Results in order: the retriever's view, the contract's, each one's best-sentence support,
-    and the councils the question names."""
+    """Results in order: the retriever's view, the contract's, their best-sentence supports (every
+    result's when re-ranked, else the first three's), and the councils the question names."""
 
     scored: list[ScoredPassage]
     passages: list[Passage]
@@ -141,11 +145,12 @@ class Engine:
         scored = generation.retriever.retrieve(analysis, depth, filters, retriever)
         passages = self._passages(generation.reader, scored)
         named_councils = generation.retriever.places.named_in(analysis.keyword_text)
+        # Support is needed for every result re-ranked, otherwise only for the three that evidence reads.
         supports = [
             best_sentence_support(
                 analysis.text, passage.text, self._header(generation, passage), generation.retriever.idf, named_councils
             )
-            for passage in passages
+            for passage in (passages if reranking else passages[:_EVIDENCE_PASSAGES])
         ]
         if reranking:
             order = rerank([passage.score for passage in passages], supports, self.settings.rerank_weight)
@@ -158,13 +163,14 @@ class Engine:
         return _Ranked(scored[:k], passages[:k], supports[:k], named_councils)
 
     def _evidence(self, generation: _Generation, analysis: QueryAnalysis, ranked: _Ranked) -> float:
-        """How strongly the top three passages support an answer (see :func:`rag.evidence.evidence_score`)."""
+        """How strongly the top passages support an answer (see :func:`rag.evidence.evidence_score`)."""
         query_vector = self.embedder.encode_query(analysis.dense_text)
+        top = slice(0, _EVIDENCE_PASSAGES)
         cosines = [
             float(np.max(np.asarray(generation.reader.vectors[list(item.rows)]) @ query_vector))
-            for item in ranked.scored[:3]
+            for item in ranked.scored[top]
         ]
-        return evidence_score(ranked.passages[:3], ranked.supports[:3], cosines, ranked.named_councils)
+        return evidence_score(ranked.passages[top], ranked.supports[top], cosines, ranked.named_councils)
 
     @staticmethod
     def _header(generation: _Generation, passage: Passage) -> str:
