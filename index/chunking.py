@@ -25,9 +25,18 @@ TokenCounter = Callable[[Sequence[str]], list[int]]
 
 # A new agenda item: ModernGov's "Meeting: dd/mm/yyyy - Committee (Item n)" line, its
 # "Agenda item" page marker, or a numbered item title ("150 Improving health ... PDF 259 KB").
-_ITEM_HEADING = re.compile(
-    r"^(Meeting:\s|Agenda item$|Issue - meetings$|\d{1,3}[a-z]?\.?\s+[A-Z][^.!?]{3,200}$)"
+_ITEM_MARKER = re.compile(r"^(Meeting:\s|Agenda item$|Issue - meetings$)")
+# A numbered line that may be an item title; numbered decisions and findings ("2.  That the
+# contract ... be awarded;") look the same, so _is_item_title weighs its context too.
+_NUMBERED_LINE = re.compile(r"^\d{1,3}[a-z]?\.?\s+(?P<title>[A-Z][^.!?]{3,200})$")
+# The link to the item's report, "pdf icon PDF 259 KB": only item titles carry it.
+_REPORT_LINK = re.compile(r"(?:^|\s)PDF\s+[\d.]+\s*[KM]B$")
+_DATE_LINE = re.compile(
+    r"^\d{1,2}(st|nd|rd|th)?\s+(January|February|March|April|May|June|July|August|September|October|"
+    r"November|December)\b"
 )
+# Words a title leaves in lower case ("Review of the Medium Term Financial Strategy").
+_MINOR_WORDS = frozenset("a an and as at by for from in into of on or the to with".split())
 # Page furniture that opens an item page but names nothing.
 _PAGE_MARKER = re.compile(r"^(Agenda item|Issue - meetings|Agendas, Meetings and Minutes.*)$")
 _SECTION_HEADING = re.compile(
@@ -48,6 +57,7 @@ class _Unit:
     starts_item: bool
     starts_section: bool
     is_heading: bool
+    in_body: bool
 
 
 def chunk_document(
@@ -126,21 +136,27 @@ def _embed_text(header: str, text: str) -> str:
 
 def _units(text: str, count_tokens: TokenCounter, budget: int) -> list[_Unit]:
     """Sentences of every line, classified, with their token counts (without special tokens)."""
-    raw: list[tuple[int, int, bool, bool, bool]] = []
-    for line_start, line_end in split_sentences_by_line(text):
-        line = text[line_start:line_end]
-        starts_item = bool(_ITEM_HEADING.match(line)) and len(line) < 240
+    raw: list[tuple[int, int, bool, bool, bool, bool]] = []
+    line_spans = split_sentences_by_line(text)
+    lines = [text[start:end] for start, end in line_spans]
+    for number, (line_start, line_end) in enumerate(line_spans):
+        line = lines[number]
+        previous = lines[number - 1] if number else ""
+        following = lines[number + 1] if number + 1 < len(lines) else ""
+        starts_item = bool(_ITEM_MARKER.match(line)) or _is_item_title(line, previous, following)
         starts_section = bool(_SECTION_HEADING.match(line))
-        heading = is_heading(line)
+        heading = starts_item or is_heading(line)
+        # Prose or a section of the item ("Minutes:", "RESOLVED ..."): the item's body has begun.
+        in_body = starts_section or not heading
         for index, (start, end) in enumerate(split_sentences(text, line_start, line_end)):
             first = index == 0
-            raw.append((start, end, starts_item and first, (starts_section or heading) and first, heading))
+            raw.append((start, end, starts_item and first, (starts_section or heading) and first, heading, in_body))
     special = count_tokens([""])[0]
     counts = count_tokens([text[start:end] for start, end, *_ in raw])
     units: list[_Unit] = []
-    for (start, end, starts_item, starts_section, heading_line), tokens in zip(raw, counts):
+    for (start, end, starts_item, starts_section, heading_line, in_body), tokens in zip(raw, counts):
         for piece_start, piece_end, piece_tokens in _split_long(text, start, end, tokens - special, budget, count_tokens):
-            units.append(_Unit(piece_start, piece_end, piece_tokens, starts_item, starts_section, heading_line))
+            units.append(_Unit(piece_start, piece_end, piece_tokens, starts_item, starts_section, heading_line, in_body))
             starts_item = starts_section = False
     return units
 
@@ -159,9 +175,34 @@ def split_sentences_by_line(text: str) -> list[tuple[int, int]]:
 
 def is_heading(line: str) -> bool:
     """Whether a whole line reads as a heading (agenda item, "Minutes:", a short title) not prose."""
-    return bool(_ITEM_HEADING.match(line) and len(line) < 240) or bool(_SECTION_HEADING.match(line)) or (
-        _looks_like_heading(line)
+    return (
+        bool(_ITEM_MARKER.match(line))
+        or _is_item_title(line)
+        or bool(_SECTION_HEADING.match(line))
+        or _looks_like_heading(line)
     )
+
+
+def _is_item_title(line: str, previous: str = "", following: str = "") -> bool:
+    """Whether a numbered line names an agenda item rather than numbering a decision or finding.
+
+    It does when it comes straight after the "Meeting:" line or an item page's marker, when it
+    carries (or is followed by) its report's link, when a bare section heading ("Minutes:")
+    follows it, or when it reads as a title: capitalised words, no closing punctuation, not a
+    date ("15 December 2021").
+    """
+    match = _NUMBERED_LINE.match(line)
+    if not match or len(line) >= 240:
+        return False
+    if _ITEM_MARKER.match(previous) or _REPORT_LINK.search(line) or _REPORT_LINK.match(following):
+        return True
+    title = match["title"]
+    if title.endswith((";", ":", ",")) or _DATE_LINE.match(line):
+        return False
+    if _SECTION_HEADING.match(following) and not following.endswith((".", ";")):
+        return True
+    words = re.findall(r"[^\W\d_][\w'’-]*", title)
+    return all(word[0].isupper() for word in words if word.lower() not in _MINOR_WORDS)
 
 
 def _looks_like_heading(line: str) -> bool:
@@ -203,7 +244,12 @@ def _pack(units: list[_Unit], budget: int, overlap_sentences: int) -> list[list[
     used = 0
     for unit in units:
         has_prose = any(not u.is_heading for u in current)
-        boundary = has_prose and (unit.starts_item or (unit.starts_section and used >= _MIN_SECTION_TOKENS))
+        # Page title lines above the first item stay with it; anything of an item's body does not
+        # (a chunk left holding only "RESOLVED: ..." is closed at the next item too).
+        has_body = any(u.in_body for u in current)
+        boundary = (unit.starts_item and has_body) or (
+            has_prose and unit.starts_section and used >= _MIN_SECTION_TOKENS
+        )
         if current and (boundary or used + unit.tokens > budget):
             groups.append(current)
             carried = [] if boundary else _overlap(current, unit.tokens, budget, overlap_sentences)

@@ -16,6 +16,9 @@ _ABBREVIATIONS = frozenset(
 # A candidate boundary: terminal punctuation, optional closing quotes/brackets, whitespace, then
 # something that can open a sentence (capital, digit, quote, bracket, bullet).
 _BOUNDARY = re.compile(r"""[.!?]+["'’”)\]]*(?=\s+["'‘“(\[]?[A-Z0-9·•])""")
+# A list or item number standing alone ("10." of "10. Integrated Education ...", "2." of "2.  That
+# the contract ..."): its full stop belongs to the numbering, not to a sentence.
+_LIST_NUMBER = re.compile(r"\(?\d{1,4}[A-Za-z]?\)?\.")
 
 
 def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
@@ -44,7 +47,9 @@ def _sentences_in_line(text: str, start: int, end: int) -> list[tuple[int, int]]
     spans = []
     sentence_start = start
     for match in _BOUNDARY.finditer(text, start, end):
-        if _ends_with_abbreviation(text, sentence_start, match.start()):
+        if _ends_with_abbreviation(text, sentence_start, match.start()) or _is_list_number(
+            text, sentence_start, match.end()
+        ):
             continue
         trimmed = _trim(text, sentence_start, match.end())
         if trimmed:
@@ -56,8 +61,13 @@ def _sentences_in_line(text: str, start: int, end: int) -> list[tuple[int, int]]
     return spans
 
 
+def _is_list_number(text: str, sentence_start: int, stop: int) -> bool:
+    return bool(_LIST_NUMBER.fullmatch(text[sentence_start:stop].strip()))
+
+
 def _ends_with_abbreviation(text: str, sentence_start: int, stop: int) -> bool:
-    word = re.search(r"([A-Za-z][A-Za-z.]*)$", text[sentence_start:stop])
+    # A word, not the unit letter stuck to a number ("£1.5m." ends its sentence).
+    word = re.search(r"(?<![\w.])([A-Za-z][A-Za-z.]*)$", text[sentence_start:stop])
     if not word:
         return False
     token = word.group(1).lower().rstrip(".")

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from conftest import SAMPLE_CORPUS, SHARED_CORPUS
 
-from index.chunking import chunk_document, contextual_header, human_date
+from index.chunking import chunk_document, contextual_header, human_date, is_heading
 from index.embedding import Embedder
 from index.ingest import document_id
 from index.metadata import load_sidecar, parse_metadata
@@ -209,15 +209,6 @@ def test_documents_with_several_meetings_split_between_them(corpus: list[Chunked
     assert_no_problems(problems)
 
 
-NUMBERED_LINES_BUG = (
-    "BUG index/chunking.py _ITEM_HEADING/_units: an item title whose number has a full stop ('10. Integrated "
-    "Education ...') is split by split_sentences into '10.' and the title, and numbered decision lines "
-    "('2.  That the contract ... be awarded;') count as new agenda items, so the heading path becomes "
-    "'10. › ...' / '2. › ...' instead of naming the agenda item"
-)
-
-
-@pytest.mark.xfail(strict=True, reason=NUMBERED_LINES_BUG)
 def test_heading_path_names_the_agenda_item(corpus: list[Chunked]) -> None:
     """In a single-item ModernGov page every chunk from the item title on carries that title."""
     problems = []
@@ -411,11 +402,6 @@ def test_resolution_stays_with_its_own_agenda_item(embedder: Embedder) -> None:
     assert all(c.heading.startswith("5 Town centre parking charges") for c in chunks if c.start >= second)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG index/chunking.py _pack: a chunk holding only a RESOLVED line (classified as a heading) "
-    "is not closed at the next 'Meeting:' item heading, so item 4's resolution is glued to item 5",
-)
 def test_resolution_line_is_not_glued_to_the_next_agenda_item(embedder: Embedder) -> None:
     text = (
         "Meeting: 14/09/2023 - Environment Scrutiny Committee (Item 4)\n\n4 Quokka Meadow rewilding scheme\n\n"
@@ -438,7 +424,6 @@ def test_heading_path_of_undotted_item_title(embedder: Embedder) -> None:
     assert headings == ["5 Environmental Services - Award of Contract › Minutes:"]
 
 
-@pytest.mark.xfail(strict=True, reason=NUMBERED_LINES_BUG)
 def test_heading_path_of_dotted_item_number(embedder: Embedder) -> None:
     text = (
         "Meeting: 16/05/2017 - Cabinet (Item 10.)\n\n10. Integrated Education Capital Programme Update pdf icon PDF 93 KB"
@@ -448,7 +433,6 @@ def test_heading_path_of_dotted_item_number(embedder: Embedder) -> None:
     assert headings == ["10. Integrated Education Capital Programme Update pdf icon PDF 93 KB › Minutes:"]
 
 
-@pytest.mark.xfail(strict=True, reason=NUMBERED_LINES_BUG)
 def test_numbered_decisions_do_not_start_agenda_items(embedder: Embedder) -> None:
     text = (
         "Meeting: 15/11/2019 - Cabinet (Item 5)\n\n5 Environmental Services - Award of Contract\n\nDecision:\n\n"
@@ -458,6 +442,37 @@ def test_numbered_decisions_do_not_start_agenda_items(embedder: Embedder) -> Non
     )
     headings = [c.heading for c in chunk(make_document(text), embedder, 256)]
     assert all(heading.startswith("5 Environmental Services - Award of Contract") for heading in headings), headings
+
+
+def test_titled_numbered_items_of_a_full_minutes_page_start_items(embedder: Embedder) -> None:
+    """A page of several items: numbered titles start items, numbered resolutions under them do not."""
+    text = (
+        "Decision Session - Executive Member for Health\n\n15 December 2021\n\n"
+        "38.\u00a0\u00a0 Declarations of Interest\n\nNone were declared by the Executive Member at this meeting.\n\n"
+        "39.\u00a0\u00a0 Public Health Grant Allocation 2021-22\n\nThe Executive Member considered the report.\n\n"
+        "Resolved:\n\n1.\u00a0 That the allocation of the grant be approved;\n\n"
+        "2.\u00a0 That the Director be authorised to agree the contracts.\n"
+    )
+    chunks = chunk(make_document(text), embedder, 64, overlap=0)
+    item_38, item_39 = text.index("38."), text.index("39.")
+    assert {item_38, item_39} <= {c.start for c in chunks}, "each item starts a chunk"
+    assert [c.heading for c in chunks if item_38 <= c.start < item_39] == ["38. Declarations of Interest"]
+    assert [c.heading for c in chunks if c.start >= item_39] == ["39. Public Health Grant Allocation 2021-22 › Resolved:"]
+
+
+@pytest.mark.parametrize(
+    ("line", "heading"),
+    [
+        ("10. Integrated Education Capital Programme Update pdf icon PDF 93 KB", True),
+        ("38.\u00a0\u00a0 Declarations of Interest", True),
+        ("2.\u00a0\u00a0 That the contract for waste collection services be awarded to Bidder A;", False),
+        ("1.  Noted the progress made on delivering the Integrated Education Capital Programme", False),
+        ("15 December 2021", False),
+    ],
+)
+def test_numbered_titles_are_headings_and_numbered_decisions_are_not(line: str, heading: bool) -> None:
+    """The read path leaves headings out of quotes: a numbered decision must stay quotable."""
+    assert is_heading(line) is heading
 
 
 def test_empty_document_metadata_gives_plain_embed_text(embedder: Embedder) -> None:
@@ -512,6 +527,9 @@ def sentences(text: str) -> list[str]:
         ("Was it agreed? Yes! It was.", ["Was it agreed?", "Yes!", "It was."]),
         ("The vote was 5 in favour. 3 against.", ["The vote was 5 in favour.", "3 against."]),
         ("members noted the e.g. list. and so on", ["members noted the e.g. list. and so on"]),
+        ("10. Integrated Education Capital Programme Update", ["10. Integrated Education Capital Programme Update"]),
+        ("Agreed. 2. That the report be noted.", ["Agreed.", "2. That the report be noted."]),
+        ("(3). Members agreed. It rose by 5m. Then 4.", ["(3). Members agreed.", "It rose by 5m.", "Then 4."]),
     ],
 )
 def test_split_sentences_within_a_line(text: str, expected: list[str]) -> None:
@@ -556,11 +574,6 @@ def test_split_sentences_respects_start_and_end() -> None:
     assert split_sentences("") == [] and split_sentences(" \n \n") == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG index/sentences.py _ends_with_abbreviation: the unit letter of '£1.5m.' is taken for an "
-    "initial, so the sentence does not end there",
-)
 def test_amount_with_unit_letter_ends_a_sentence() -> None:
     assert sentences("The overspend was £1.5m. Members asked why.") == ["The overspend was £1.5m.", "Members asked why."]
 
