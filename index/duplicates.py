@@ -11,17 +11,20 @@ import numpy as np
 from .records import Chunk
 
 _SHINGLE_WORDS = 4
-# Cosine above which two passages are close enough to compare word by word.
-_CANDIDATE_COSINE = 0.9
+# Nearest passages by cosine compared word by word. No cosine bar: the same minutes republished
+# under another page title are chunked at other offsets and embedded under another header, so
+# even true repeats can score only ~0.82; the word comparison decides.
 _NEIGHBOURS = 8
 
 
 def find_duplicates(chunks: list[Chunk], vectors: np.ndarray, threshold: float) -> dict[str, str]:
     """Map each duplicate chunk id to the id of the earlier chunk it repeats.
 
-    Exact repeats (ignoring white space and case) and near repeats, where at least
-    ``threshold`` of the shorter passage's word 4-grams also occur in the other, count.
-    The earlier chunk in ``chunks`` order is the one kept.
+    Exact repeats (ignoring white space and case) and near repeats count. A near repeat has at
+    least ``threshold`` of its word 4-grams (or of the other side's, if that is smaller) in an
+    earlier chunk together with that chunk's neighbours in its document: a republished copy is cut
+    at other places, so one of its chunks may straddle two of the original's. It then repeats the
+    chunk it shares most with. The earlier chunk in ``chunks`` order is the one kept.
     """
     canonical: dict[str, str] = {}
     first_with_text: dict[str, int] = {}
@@ -34,17 +37,24 @@ def find_duplicates(chunks: list[Chunk], vectors: np.ndarray, threshold: float) 
     if len(chunks) < 2:
         return canonical
     shingles = [_shingles(chunk.text) for chunk in chunks]
+    row_of = {(chunk.doc_id, chunk.ordinal): row for row, chunk in enumerate(chunks)}
     index = faiss.IndexFlatIP(vectors.shape[1])
     index.add(np.ascontiguousarray(vectors, dtype=np.float32))
-    scores, neighbours = index.search(np.ascontiguousarray(vectors, dtype=np.float32), min(_NEIGHBOURS, len(chunks)))
+    _, neighbours = index.search(np.ascontiguousarray(vectors, dtype=np.float32), min(_NEIGHBOURS, len(chunks)))
     for row, chunk in enumerate(chunks):
         if chunk.chunk_id in canonical:
             continue
-        for score, other in zip(scores[row], neighbours[row]):
-            if other < 0 or other >= row or score < _CANDIDATE_COSINE:
+        for other in neighbours[row]:
+            if other < 0 or other >= row:
                 continue
-            if _containment(shingles[row], shingles[other]) >= threshold:
-                earlier = chunks[other].chunk_id
+            window = [
+                near
+                for ordinal in (chunks[other].ordinal - 1, chunks[other].ordinal, chunks[other].ordinal + 1)
+                if (near := row_of.get((chunks[other].doc_id, ordinal))) is not None and near < row
+            ]
+            if _containment(shingles[row], set().union(*(shingles[near] for near in window))) >= threshold:
+                repeated = max(window, key=lambda near: (len(shingles[row] & shingles[near]), near == other))
+                earlier = chunks[repeated].chunk_id
                 canonical[chunk.chunk_id] = canonical.get(earlier, earlier)
                 break
     return canonical

@@ -111,6 +111,8 @@ def _ingest_locked(
     new_docs, new_chunks = _read_and_chunk(to_index, embedder, settings, report, progress)
     new_vectors = _embed(new_chunks, embedder, settings, progress)
     report.embedded_chunks = len(new_chunks)
+    kept_docs = _keep_unreadable(previous, kept_docs, report)
+    kept_ids = {doc.doc_id for doc in kept_docs}
 
     kept_rows = [row for row, chunk in enumerate(previous.chunks) if chunk.doc_id in kept_ids]
     documents = kept_docs + new_docs
@@ -199,6 +201,19 @@ def _plan(
         else:
             kept[doc.doc_id] = doc
     return list(kept.values()), set(kept), to_index
+
+
+def _keep_unreadable(previous: IndexContents, kept: list[Document], report: IngestReport) -> list[Document]:
+    """``kept`` plus the indexed version of each file that failed this time (emptied, damaged, locked).
+
+    Keeping the last good version whether or not another file changed keeps the report and the
+    live index in step, and a file's fate independent of the others; the failure stays reported.
+    """
+    failed = {path for path, _ in report.failed}
+    kept_ids = {doc.doc_id for doc in kept}
+    restored = [doc for doc in previous.documents if doc.path in failed and doc.doc_id not in kept_ids]
+    report.warnings.extend(f"{doc.path}: could not be read again; its previously indexed version is kept" for doc in restored)
+    return kept + restored
 
 
 def _fingerprint(source: _SourceFile) -> str:
