@@ -21,6 +21,7 @@ from pypdf.errors import DependencyError, FileNotDecryptedError, PyPdfError
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from .errors import UnreadableFile
+from .pdf_text import Line, compose_pages, join_pages, page_lines
 from .records import PageSpan, ReadDocument
 
 SUPPORTED_SUFFIXES: frozenset[str] = frozenset({".txt", ".text", ".html", ".htm", ".pdf"})
@@ -327,34 +328,30 @@ def _clean_block(raw: str) -> str:
 
 
 def read_pdf(path: Path, data: bytes) -> ReadDocument:
-    """A PDF's text layer, page by page, pages separated by a blank line, with a
-    ``PageSpan`` per page locating it in the stored text. Problems pypdf repaired while
-    reading are returned as warnings."""
+    """A PDF's text layer as paragraphs (see ``pdf_text``), with a ``PageSpan`` per page
+    locating it in the stored text; pages are separated by a blank line unless a paragraph
+    runs on over the page break. Problems pypdf repaired while reading are returned as
+    warnings."""
     if b"%PDF-" not in data[:1024]:
         raise UnreadableFile(
             path, "this is not a PDF (it lacks the %PDF header); check the file or its suffix"
         )
     with _pypdf_warnings() as repairs:
-        pages = _pdf_page_texts(path, data)
-    if not any(page.strip() for page in pages):
+        pages = _pdf_page_lines(path, data)
+    text, spans = join_pages(compose_pages(pages))
+    if not text.strip():
         raise UnreadableFile(
             path, "the PDF has no extractable text; it may be a scanned image: run OCR first"
         )
-    parts: list[str] = []
-    spans: list[PageSpan] = []
-    offset = 0
-    for number, page_text in enumerate(pages, start=1):
-        if parts:
-            parts.append("\n\n")
-            offset += 2
-        parts.append(page_text)
-        spans.append(PageSpan(page=number, start=offset, end=offset + len(page_text)))
-        offset += len(page_text)
     warnings = tuple(f"PDF problem worked around while reading: {message}" for message in repairs)
-    return ReadDocument(text="".join(parts), pages=tuple(spans), warnings=warnings)
+    return ReadDocument(
+        text=text,
+        pages=tuple(PageSpan(page=number, start=start, end=end) for number, (start, end) in enumerate(spans, start=1)),
+        warnings=warnings,
+    )
 
 
-def _pdf_page_texts(path: Path, data: bytes) -> list[str]:
+def _pdf_page_lines(path: Path, data: bytes) -> list[list[Line]]:
     try:
         reader = PdfReader(BytesIO(data))
         if reader.is_encrypted and not reader.decrypt(""):
@@ -365,7 +362,7 @@ def _pdf_page_texts(path: Path, data: bytes) -> list[str]:
             )
         if not reader.pages:
             raise UnreadableFile(path, "the PDF has no pages; re-save or re-export it")
-        return [_normalise_line_endings(page.extract_text() or "") for page in reader.pages]
+        return [page_lines(page) for page in reader.pages]
     except DependencyError as error:
         raise UnreadableFile(
             path,
