@@ -19,12 +19,22 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from index.errors import WritePathError
 from minutes.settings import Settings, get_settings
 
+from .calibration import EvidenceSample, Fold, cross_validate, split_halves
 from .compare import Comparison, compare_reports, render_comparison
-from .metrics import QuestionResult, score_config
-from .questions import QuestionFileError, load_questions
+from .metrics import ConfigScores, QuestionResult, score_config
+from .questions import Question, QuestionFileError, load_questions
 from .relevance import GoldQuoteNotFound
-from .report import build_report, load_report, summary_table, write_reports
-from .runner import Backend, EvalError, HttpBackend, InProcessBackend, build_index, locate_gold, run_questions
+from .report import build_report, calibration_tables, load_report, summary_table, write_reports
+from .runner import (
+    Backend,
+    EvalError,
+    HttpBackend,
+    InProcessBackend,
+    build_index,
+    collect_evidence,
+    locate_gold,
+    run_questions,
+)
 
 SAMPLE_QUESTIONS = Path(__file__).with_name("sample_questions.jsonl")
 SAMPLE_CORPUS = Path(__file__).resolve().parents[1] / "sample" / "corpus"
@@ -53,18 +63,27 @@ def run_eval(
     api: str | None = None,
     settings: Settings | None = None,
     console: Console | None = None,
+    no_history: bool = False,
+    calibrate: bool = False,
 ) -> dict[str, Any]:
     """Evaluate ``configs`` on the questions and write report.json, report.md and chart.png to ``out_dir``.
 
     In process (no ``api``), the index at ``index_dir`` is first brought up to date with
     exactly the ``corpus`` folders. With ``api``, the running service's index is used and
-    ``corpus``/``index_dir`` must be empty. Returns the report dict.
+    ``corpus``/``index_dir`` must be empty. Turns of a conversation are asked with the
+    earlier turns as history when the read path takes it (not with ``no_history``), and
+    follow-up turns are then asked again on their own for comparison. ``calibrate``
+    also cross-validates the abstention threshold on the questions' evidence scores.
+    Returns the report dict.
     """
     settings = settings or get_settings()
     console = console or Console()
     questions = load_questions(question_files)
     if api is not None and (corpus or index_dir is not None):
         raise EvalError("--corpus and --index are for in-process runs; with --api the service's own index is used.")
+    if calibrate:
+        # Checked before indexing and asking, so a set that cannot be split fails in seconds.
+        split_halves([EvidenceSample(question.id, None, question.answerable) for question in questions])
     meta: dict[str, Any] = {
         "question_files": [str(path) for path in question_files],
         "corpus": [str(folder) for folder in corpus],
@@ -89,28 +108,59 @@ def run_eval(
             "documents": ingest_report.documents,
             "chunks": ingest_report.chunks,
         }
-        backend = InProcessBackend(index_dir, settings)
+        backend = InProcessBackend.open(index_dir, settings)
     else:
         backend = HttpBackend(api, settings.api_timeout_seconds)
     try:
         spans = locate_gold(questions, backend)
+        meta["history"] = history_mode(questions, backend, no_history)
+        with_history = meta["history"] == "passed"
+        if calibrate:
+            backend.evidence(questions[0].question, k, configs[0])  # fails now, not after the run, if unsupported
+        followups = [question for question in questions if question.followup] if with_history else []
         with Progress(
             TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console
         ) as progress:
-            task = progress.add_task("asking", total=len(questions) * len(configs))
+            task = progress.add_task("asking", total=(len(questions) + len(followups)) * len(configs))
 
             def advance(config: str, result: QuestionResult) -> None:
                 progress.update(task, advance=1, description=f"{config}: {result.question.id}")
 
-            results = run_questions(backend, questions, spans, configs, k, on_result=advance)
+            results = run_questions(backend, questions, spans, configs, k, on_result=advance, use_history=with_history)
+            standalone_results = (
+                run_questions(backend, followups, spans, configs, k, on_result=advance, use_history=False)
+                if followups
+                else None
+            )
+        calibration: dict[str, tuple[Fold, Fold]] | None = None
+        if calibrate:
+            current = settings.abstain_threshold
+            calibration = {
+                config: cross_validate(collect_evidence(backend, config_results, k, config, with_history), current)
+                for config, config_results in results.items()
+            }
     finally:
         backend.close()
     scores = {config: score_config(config_results, k) for config, config_results in results.items()}
-    report = build_report(meta, questions, spans, results, scores)
+    standalone: dict[str, ConfigScores] | None = None
+    if standalone_results is not None:
+        standalone = {config: score_config(config_results, k) for config, config_results in standalone_results.items()}
+    report = build_report(meta, questions, spans, results, scores, standalone=standalone, calibration=calibration)
     paths = write_reports(report, out_dir)
     console.print(summary_table(report, width=console.width))
+    for table in calibration_tables(report):
+        console.print(table)
     console.print(f"Wrote {paths['json']}, {paths['markdown']} and {paths['chart']}", markup=False, soft_wrap=True)
     return report
+
+
+def history_mode(questions: Sequence[Question], backend: Backend, no_history: bool) -> str:
+    """How conversation turns are asked in this run; one of the keys of :data:`eval.report.HISTORY_MODES`."""
+    if not any(question.conversation is not None for question in questions):
+        return "none"
+    if no_history:
+        return "off"
+    return "passed" if backend.accepts_history() else "unsupported"
 
 
 def run_compare(report_a: Path, report_b: Path, console: Console | None = None) -> Comparison:
@@ -147,6 +197,17 @@ def eval_command(
         tuple[Path, Path] | None,
         typer.Option("--compare", help="Compare two report.json files (A B) question by question; nothing is run."),
     ] = None,
+    no_history: Annotated[
+        bool,
+        typer.Option("--no-history", help="Ask every turn of a conversation on its own, without the earlier turns."),
+    ] = False,
+    calibrate: Annotated[
+        bool,
+        typer.Option(
+            "--calibrate",
+            help="Also fit the abstention threshold on each half of the questions and judge it on the other.",
+        ),
+    ] = False,
 ) -> None:
     """Evaluate retrieval and answers on question sets; or compare two runs with --compare."""
     console = Console()
@@ -163,6 +224,8 @@ def eval_command(
             index_dir=index,
             api=api,
             console=console,
+            no_history=no_history,
+            calibrate=calibrate,
         )
     except (QuestionFileError, GoldQuoteNotFound, EvalError, WritePathError, FileNotFoundError, ValueError) as error:
         # soft_wrap keeps paths whole for copying; escape because messages quote minutes text.

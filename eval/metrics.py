@@ -11,7 +11,7 @@ passages is turned into ranx judgements is the one decision made here, see
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -33,11 +33,18 @@ ANSWER_KEYS: tuple[str, ...] = (
     "citation_precision",
     "good_citation_rate",
     "keyword_recall",
+    "direct_answer_rate",
+    "direct_answer_keyword_rate",
     "answered_rate",
     "abstention_rate",
 )
 LATENCY_KEYS: tuple[str, ...] = ("latency_p50_ms", "latency_p95_ms")
 SUMMARY_KEYS: tuple[str, ...] = RETRIEVAL_KEYS + ANSWER_KEYS + LATENCY_KEYS
+# Types whose answer is a few words (a person, a date, an amount, a name, yes or no): the
+# read path should state those words first, as the response's direct answer.
+DIRECT_ANSWER_TYPES: frozenset[str] = frozenset({"factoid", "who", "when", "how-much", "how-many", "which", "yes-no"})
+# The figures reported for follow-up turns, with and without the conversation's history.
+FOLLOWUP_KEYS: tuple[str, ...] = ("hit@5", "citation_precision", "keyword_recall")
 
 
 @dataclass(frozen=True)
@@ -64,6 +71,9 @@ class QuestionScores:
     citation_precision: float | None
     has_good_citation: bool
     keyword_recall: float | None
+    keywords_missing: tuple[str, ...]
+    direct_answer_given: bool | None  # None unless an answerable question of a DIRECT_ANSWER_TYPES type
+    direct_answer_has_keyword: bool | None  # None unless a direct answer was given and keywords are listed
     abstained: bool
     latency_ms: float
 
@@ -176,8 +186,34 @@ def keyword_recall(answer: str, keywords: Sequence[str]) -> float | None:
     """Share of ``keywords`` found case-insensitively in ``answer``; None without keywords."""
     if not keywords:
         return None
+    return 1 - len(missing_keywords(answer, keywords)) / len(keywords)
+
+
+def missing_keywords(answer: str, keywords: Sequence[str]) -> tuple[str, ...]:
+    """The ``keywords`` not found case-insensitively in ``answer``, in their order."""
     folded = answer.casefold()
-    return sum(keyword.casefold() in folded for keyword in keywords) / len(keywords)
+    return tuple(keyword for keyword in keywords if keyword.casefold() not in folded)
+
+
+def wants_direct_answer(question: Question) -> bool:
+    """Whether the read path should give ``question`` a direct answer: answerable, and of a short-answer type."""
+    return question.answerable and question.type in DIRECT_ANSWER_TYPES
+
+
+def direct_answer_judgement(question: Question, response: AskResponse) -> tuple[bool | None, bool | None]:
+    """(was a direct answer given, does its text hold at least one keyword), None where not measured.
+
+    Only questions that want a direct answer are judged; the keyword check also needs a
+    direct answer and keywords to look for.
+    """
+    if not wants_direct_answer(question):
+        return None, None
+    direct = response.direct_answer
+    if direct is None:
+        return False, None
+    if not question.keywords:
+        return True, None
+    return True, len(missing_keywords(direct.text, question.keywords)) < len(question.keywords)
 
 
 def score_question(result: QuestionResult, ranx_figures: dict[str, float] | None, k: int) -> QuestionScores:
@@ -194,6 +230,7 @@ def score_question(result: QuestionResult, ranx_figures: dict[str, float] | None
             raise ValueError(f"Question {question.id}: no ranx scores were computed for an answerable question.")
         retrieval = dict(ranx_figures) | {"recall@k": evidence_recall(result, k)}
     citation_good = citation_judgements(result)
+    direct_given, direct_has_keyword = direct_answer_judgement(question, response)
     return QuestionScores(
         question_id=question.id,
         type=question.type,
@@ -205,6 +242,9 @@ def score_question(result: QuestionResult, ranx_figures: dict[str, float] | None
         citation_precision=sum(citation_good) / len(citation_good) if citation_good else None,
         has_good_citation=not response.abstained and any(citation_good),
         keyword_recall=keyword_recall(response.answer, question.keywords),
+        keywords_missing=missing_keywords(response.answer, question.keywords),
+        direct_answer_given=direct_given,
+        direct_answer_has_keyword=direct_has_keyword,
         abstained=response.abstained,
         latency_ms=result.latency_ms,
     )
@@ -219,8 +259,10 @@ def summarise(scores: Sequence[QuestionScores]) -> dict[str, float | None]:
 
     Retrieval and answer-quality figures average over answerable questions only;
     citation precision averages over answerable questions whose answer cites anything;
-    keyword recall over answerable questions that list keywords; abstention rate is
-    over unanswerable questions; latency percentiles are over all questions.
+    keyword recall over answerable questions that list keywords; the direct-answer rate
+    over answerable questions of a short-answer type, and its keyword rate over those of
+    them that got a direct answer and list keywords; abstention rate is over unanswerable
+    questions; latency percentiles are over all questions.
     """
     answerable = [score for score in scores if score.answerable]
     unanswerable = [score for score in scores if not score.answerable]
@@ -233,6 +275,12 @@ def summarise(scores: Sequence[QuestionScores]) -> dict[str, float | None]:
     summary["good_citation_rate"] = _mean([float(score.has_good_citation) for score in answerable])
     summary["keyword_recall"] = _mean(
         [score.keyword_recall for score in answerable if score.keyword_recall is not None]
+    )
+    summary["direct_answer_rate"] = _mean(
+        [float(score.direct_answer_given) for score in scores if score.direct_answer_given is not None]
+    )
+    summary["direct_answer_keyword_rate"] = _mean(
+        [float(score.direct_answer_has_keyword) for score in scores if score.direct_answer_has_keyword is not None]
     )
     summary["answered_rate"] = _mean([float(not score.abstained) for score in answerable])
     summary["abstention_rate"] = _mean([float(score.abstained) for score in unanswerable])
@@ -254,3 +302,42 @@ def score_config(results: Sequence[QuestionResult], k: int) -> ConfigScores:
         overall=summarise(scores),
         by_type={question_type: summarise(group) for question_type, group in sorted(by_type.items())},
     )
+
+
+def direct_answer_counts(scores: Sequence[QuestionScores]) -> dict[str, int]:
+    """The counts behind the direct-answer rates, so a report can show "12 of 40", not only 0.300.
+
+    ``wanted``: answerable short-answer questions; ``given``: those with a direct answer;
+    ``checkable``: those given one that list keywords; ``with_keyword``: those whose
+    direct answer holds at least one keyword.
+    """
+    return {
+        "wanted": sum(score.direct_answer_given is not None for score in scores),
+        "given": sum(bool(score.direct_answer_given) for score in scores),
+        "checkable": sum(score.direct_answer_has_keyword is not None for score in scores),
+        "with_keyword": sum(bool(score.direct_answer_has_keyword) for score in scores),
+    }
+
+
+def keyword_recall_by_type(scores: Sequence[QuestionScores]) -> dict[str, dict[str, float | int | None]]:
+    """Keyword recall per question type, with how many questions it is over (answerable ones that list keywords)."""
+    groups: dict[str, list[float]] = {}
+    for score in scores:
+        if score.answerable:
+            values = groups.setdefault(score.type, [])
+            if score.keyword_recall is not None:
+                values.append(score.keyword_recall)
+    return {
+        question_type: {"n": len(values), "keyword_recall": _mean(values)}
+        for question_type, values in sorted(groups.items())
+    }
+
+
+def followup_figures(scores: Sequence[QuestionScores], followup_ids: Collection[str]) -> dict[str, float | int | None]:
+    """Hit@5, citation precision and keyword recall over the answerable follow-up turns among ``scores``.
+
+    ``n`` is how many such turns there are; figures are None when there are none.
+    """
+    followups = [score for score in scores if score.answerable and score.question_id in followup_ids]
+    summary = summarise(followups)
+    return {"n": len(followups)} | {key: summary[key] for key in FOLLOWUP_KEYS}

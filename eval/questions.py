@@ -3,13 +3,17 @@
 A question file is checked line by line; the first problem stops the load with an
 error naming the file, the line and what to fix, because a silently skipped
 question would make two runs' figures incomparable.
+
+A line may also hold a conversation, ``{"id": ..., "turns": [<question>, ...]}``: it
+flattens into its turns, in order, each knowing its conversation, its position and the
+questions asked before it.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +22,9 @@ QUESTION_TYPES: tuple[str, ...] = (
     "who",
     "when",
     "how-much",
+    "how-many",
+    "which",
+    "yes-no",
     "decision",
     "summary",
     "multi-doc",
@@ -56,6 +63,10 @@ class Question:
     answer: str
     keywords: tuple[str, ...]
     source: str  # "file:line", so later errors (a quote not found) can point back here
+    conversation: str | None = None  # the conversation id, for a turn of one
+    turn: int | None = None  # 1-based position in the conversation
+    history: tuple[str, ...] = ()  # the questions of the conversation's earlier turns, in order
+    followup: bool = False  # the turn leans on earlier turns ("and who seconded it?")
 
 
 def _require(record: dict[str, Any], name: str, kind: type, kind_name: str) -> Any:
@@ -115,6 +126,11 @@ def parse_question(record: Any, source: str) -> Question:
         raise ValueError("an unanswerable question must have 'gold': [] (it has evidence, so set 'answerable': true)")
     if (question_type == "unanswerable") != (not answerable):
         raise ValueError("'type': 'unanswerable' and 'answerable': false go together; make them agree")
+    followup = record.get("followup", False)
+    if not isinstance(followup, bool):
+        raise ValueError(f"field 'followup' must be true or false, got {type(followup).__name__}")
+    if followup:
+        raise ValueError("'followup': true is for turns of a conversation (a line with 'id' and 'turns')")
     return Question(
         id=question_id,
         question=text,
@@ -127,16 +143,65 @@ def parse_question(record: Any, source: str) -> Question:
     )
 
 
+def parse_conversation(record: dict[str, Any], source: str) -> list[Question]:
+    """Check one conversation line and flatten it into its turns, in order.
+
+    A turn is a question object (:func:`parse_question`) that may also carry
+    ``"followup": true``; the first turn cannot, having nothing to follow. A turn without
+    an ``id`` is named ``<conversation id>-<position>``. Raises ``ValueError`` naming the
+    turn with the first problem found.
+    """
+    conversation_id = _require(record, "id", str, "a string")
+    if not conversation_id.strip():
+        raise ValueError("field 'id' must not be empty")
+    turns = _require(record, "turns", list, "a list")
+    if not turns:
+        raise ValueError(f"conversation '{conversation_id}' has no turns")
+    questions: list[Question] = []
+    for position, turn in enumerate(turns, start=1):
+        try:
+            if not isinstance(turn, dict):
+                raise ValueError(f"expected a JSON object, got {type(turn).__name__}")
+            followup = turn.get("followup", False)
+            if not isinstance(followup, bool):
+                raise ValueError(f"field 'followup' must be true or false, got {type(followup).__name__}")
+            if followup and position == 1:
+                raise ValueError("the first turn cannot be a follow-up: nothing comes before it")
+            fields = {"id": f"{conversation_id}-{position}"} | {k: v for k, v in turn.items() if k != "followup"}
+            question = parse_question(fields, f"{source} turn {position}")
+        except ValueError as error:
+            raise ValueError(f"conversation '{conversation_id}', turn {position}: {error}") from None
+        questions.append(
+            replace(
+                question,
+                conversation=conversation_id,
+                turn=position,
+                history=tuple(earlier.question for earlier in questions),
+                followup=followup,
+            )
+        )
+    return questions
+
+
+def parse_line(record: Any, source: str) -> list[Question]:
+    """The questions of one decoded JSON line: one question, or a conversation's turns."""
+    if isinstance(record, dict) and "turns" in record:
+        return parse_conversation(record, source)
+    return [parse_question(record, source)]
+
+
 def load_questions(paths: Iterable[Path]) -> list[Question]:
     """Read and check every question in the given JSONL files, in file order.
 
-    Blank lines are allowed. Raises :class:`QuestionFileError` for the first bad line
-    (invalid JSON, a missing or mistyped field, an unknown type, an answerable question
-    without gold, an id already used in any of the files) and ``FileNotFoundError``
-    for a missing file.
+    Conversations flatten into their turns. Blank lines are allowed. Raises
+    :class:`QuestionFileError` for the first bad line (invalid JSON, a missing or
+    mistyped field, an unknown type, an answerable question without gold, a question or
+    conversation id already used in any of the files) and ``FileNotFoundError`` for a
+    missing file.
     """
     questions: list[Question] = []
     first_seen: dict[str, str] = {}
+    conversations_seen: dict[str, str] = {}
     for path in paths:
         path = Path(path)
         if not path.is_file():
@@ -150,16 +215,25 @@ def load_questions(paths: Iterable[Path]) -> list[Question]:
                 except json.JSONDecodeError as error:
                     problem = f"invalid JSON ({error.msg}, column {error.colno})"
                     raise QuestionFileError(path, line_number, problem) from None
+                source = f"{path}:{line_number}"
                 try:
-                    question = parse_question(record, f"{path}:{line_number}")
+                    parsed = parse_line(record, source)
                 except ValueError as error:
                     raise QuestionFileError(path, line_number, str(error)) from None
-                if question.id in first_seen:
-                    raise QuestionFileError(
-                        path, line_number, f"duplicate id '{question.id}' (first used at {first_seen[question.id]})"
-                    )
-                first_seen[question.id] = question.source
-                questions.append(question)
+                conversation = parsed[0].conversation
+                if conversation is not None:
+                    if conversation in conversations_seen:
+                        first = conversations_seen[conversation]
+                        problem = f"duplicate conversation id '{conversation}' (first used at {first})"
+                        raise QuestionFileError(path, line_number, problem)
+                    conversations_seen[conversation] = source
+                for question in parsed:
+                    if question.id in first_seen:
+                        raise QuestionFileError(
+                            path, line_number, f"duplicate id '{question.id}' (first used at {first_seen[question.id]})"
+                        )
+                    first_seen[question.id] = question.source
+                    questions.append(question)
     if not questions:
         raise ValueError("The question files hold no questions.")
     return questions

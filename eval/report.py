@@ -17,7 +17,17 @@ from typing import Any
 from rich.table import Table
 from rich.text import Text
 
-from .metrics import SUMMARY_KEYS, ConfigScores, QuestionResult
+from .calibration import Fold, Rates
+from .failures import failures_by_figure
+from .metrics import (
+    FOLLOWUP_KEYS,
+    SUMMARY_KEYS,
+    ConfigScores,
+    QuestionResult,
+    direct_answer_counts,
+    followup_figures,
+    keyword_recall_by_type,
+)
 from .questions import Question
 from .relevance import GoldSpan
 
@@ -25,6 +35,14 @@ REPORT_FORMAT = "minutes-eval-report/1"
 RATE_KEYS: frozenset[str] = frozenset(SUMMARY_KEYS) - {"latency_p50_ms", "latency_p95_ms"}
 WORST_QUESTIONS = 5
 EXCERPT_CHARS = 200
+ANSWER_CHARS = 300  # answers and expected answers in the failing-question tables
+# What meta["history"] records, as the report explains it.
+HISTORY_MODES: dict[str, str] = {
+    "none": "no conversation turns in the question set",
+    "passed": "each turn was asked with the earlier turns of its conversation as history",
+    "off": "turns were asked on their own (--no-history)",
+    "unsupported": "the engine does not take a history yet, so turns were asked on their own",
+}
 
 
 def metric_label(key: str, k: int) -> str:
@@ -36,6 +54,8 @@ def metric_label(key: str, k: int) -> str:
         "citation_precision": "cit. precision",
         "good_citation_rate": "≥1 good cit.",
         "keyword_recall": "keyword recall",
+        "direct_answer_rate": "direct ans.",
+        "direct_answer_keyword_rate": "direct ans. kw",
         "answered_rate": "answered",
         "abstention_rate": "abstained (unans.)",
         "latency_p50_ms": "p50 ms",
@@ -51,18 +71,51 @@ def format_figure(key: str, value: float | None) -> str:
     return f"{value:.3f}" if key in RATE_KEYS else f"{value:.0f}"
 
 
+def rates_record(rates: Rates) -> dict[str, float | int]:
+    """A threshold's rates as JSON."""
+    return {
+        "threshold": rates.threshold,
+        "answerable": rates.answerable,
+        "unanswerable": rates.unanswerable,
+        "answered_rate": rates.answered_rate,
+        "abstained_rate": rates.abstained_rate,
+        "objective": rates.objective,
+    }
+
+
+def fold_record(fold: Fold) -> dict[str, Any]:
+    """One calibration fold as JSON."""
+    return {
+        "fitted_on": fold.fitted_on,
+        "held_out": fold.held_out,
+        "fitted": rates_record(fold.fitted),
+        "best_interval": list(fold.best_interval),
+        "held_out_rates": rates_record(fold.held_out_rates),
+        "current_rates": rates_record(fold.current_rates) if fold.current_rates is not None else None,
+    }
+
+
 def build_report(
     meta: Mapping[str, Any],
     questions: Sequence[Question],
     spans: Mapping[str, Sequence[GoldSpan]],
     results: Mapping[str, Sequence[QuestionResult]],
     scores: Mapping[str, ConfigScores],
+    standalone: Mapping[str, ConfigScores] | None = None,
+    calibration: Mapping[str, tuple[Fold, Fold]] | None = None,
 ) -> dict[str, Any]:
     """The whole run as one JSON-ready dict: summaries, and every question's passages and answers.
 
     ``spans`` are the gold spans by question id; ``results`` and ``scores`` are keyed by
-    configuration and list questions in the order of ``questions``.
+    configuration and list questions in the order of ``questions``. ``standalone`` holds,
+    when the main run passed conversation history, the scores of the follow-up turns
+    asked again without it; ``calibration`` the cross-validated abstention folds.
     """
+    followup_ids = {question.id for question in questions if question.followup}
+    standalone_scores = {
+        config: {score.question_id: score for score in config_scores.questions}
+        for config, config_scores in (standalone or {}).items()
+    }
     per_question: list[dict[str, Any]] = []
     for position, question in enumerate(questions):
         entry: dict[str, Any] = {
@@ -72,6 +125,9 @@ def build_report(
             "answerable": question.answerable,
             "keywords": list(question.keywords),
             "reference_answer": question.answer,
+            "conversation": question.conversation,
+            "turn": question.turn,
+            "followup": question.followup,
             "gold": [
                 {
                     "file": gold.file,
@@ -89,6 +145,7 @@ def build_report(
                 "latency_ms": round(result.latency_ms, 2),
                 "abstained": response.abstained,
                 "answer": response.answer,
+                "direct_answer": response.direct_answer.model_dump() if response.direct_answer else None,
                 "citations": [
                     {"n": citation.n, "passage_id": citation.passage_id, "quote": citation.quote, "good": good}
                     for citation, good in zip(response.citations, score.citation_good, strict=True)
@@ -108,8 +165,22 @@ def build_report(
                 ],
                 "first_relevant_rank": score.first_relevant_rank,
                 "metrics": score.retrieval
-                | {"citation_precision": score.citation_precision, "keyword_recall": score.keyword_recall},
+                | {
+                    "citation_precision": score.citation_precision,
+                    "keyword_recall": score.keyword_recall,
+                    "keywords_missing": list(score.keywords_missing),
+                    "direct_answer_given": score.direct_answer_given,
+                    "direct_answer_has_keyword": score.direct_answer_has_keyword,
+                },
             }
+            alone = standalone_scores.get(config, {}).get(question.id)
+            if alone is not None:
+                entry["results"][config]["standalone"] = {
+                    "hit@5": alone.retrieval.get("hit@5"),
+                    "citation_precision": alone.citation_precision,
+                    "keyword_recall": alone.keyword_recall,
+                    "abstained": alone.abstained,
+                }
         per_question.append(entry)
     return {
         "format": REPORT_FORMAT,
@@ -120,11 +191,40 @@ def build_report(
             "types": dict(sorted(Counter(question.type for question in questions).items())),
         },
         "configs": {
-            config: {"overall": config_scores.overall, "by_type": config_scores.by_type}
+            config: _config_entry(
+                config_scores,
+                standalone[config] if standalone is not None else None,
+                calibration.get(config) if calibration is not None else None,
+                followup_ids,
+            )
             for config, config_scores in scores.items()
         },
         "questions": per_question,
     }
+
+
+def _config_entry(
+    scores: ConfigScores,
+    standalone: ConfigScores | None,
+    calibration: tuple[Fold, Fold] | None,
+    followup_ids: set[str],
+) -> dict[str, Any]:
+    """One configuration's summaries. Follow-up figures are given only when the set has follow-up turns."""
+    entry: dict[str, Any] = {
+        "overall": scores.overall,
+        "by_type": scores.by_type,
+        "direct_answers": direct_answer_counts(scores.questions),
+        "keyword_recall_by_type": keyword_recall_by_type(scores.questions),
+    }
+    if followup_ids:
+        # Without a history run, the main run's follow-ups were themselves asked standalone.
+        entry["followups"] = {
+            "with_history": followup_figures(scores.questions, followup_ids) if standalone is not None else None,
+            "standalone": followup_figures((standalone or scores).questions, followup_ids),
+        }
+    if calibration is not None:
+        entry["calibration"] = [fold_record(fold) for fold in calibration]
+    return entry
 
 
 def load_report(path: Path) -> dict[str, Any]:
@@ -181,9 +281,9 @@ def markdown_escape(text: str) -> str:
     return re.sub(r"([\\`*_\[\]|~])", r"\\\1", text)
 
 
-def _excerpt(text: str) -> str:
+def _excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
     text = " ".join(text.split())
-    return text if len(text) <= EXCERPT_CHARS else text[: EXCERPT_CHARS - 1] + "…"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _markdown_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
@@ -245,6 +345,9 @@ def render_markdown(report: Mapping[str, Any]) -> str:
                 for question_type, type_figures in figures["by_type"].items()
             ],
         )
+    lines += _answers_section(report)
+    lines += _followups_section(report)
+    lines += _calibration_section(report)
     for config in report["configs"]:
         lines += ["", f"## {config}: worst questions", ""]
         for entry in _worst(report, config):
@@ -256,7 +359,174 @@ def render_markdown(report: Mapping[str, Any]) -> str:
         ]
         if missed:
             lines += ["", f"Unanswerable questions answered instead of abstaining: {', '.join(missed)}"]
+    for config in report["configs"]:
+        lines += _failures_section(report, config)
     return "\n".join(lines) + "\n"
+
+
+def _answers_section(report: Mapping[str, Any]) -> list[str]:
+    """The direct-answer rates with their counts, and keyword recall per question type side by side."""
+    configs = report["configs"]
+    lines = [
+        "",
+        "## Answers",
+        "",
+        "Direct answers are wanted for answerable questions of the short-answer types (factoid, who, when, "
+        "how-much, how-many, which, yes-no); the keyword rate is over those given one that list keywords, "
+        "and counts a direct answer holding at least one keyword.",
+        "",
+    ]
+    rows = []
+    for config, figures in configs.items():
+        counts, overall = figures["direct_answers"], figures["overall"]
+        rows.append(
+            [
+                config,
+                str(counts["wanted"]),
+                str(counts["given"]),
+                format_figure("direct_answer_rate", overall["direct_answer_rate"]),
+                str(counts["checkable"]),
+                str(counts["with_keyword"]),
+                format_figure("direct_answer_keyword_rate", overall["direct_answer_keyword_rate"]),
+            ]
+        )
+    lines += _markdown_table(
+        ["config", "wanted", "given", "direct-answer rate", "checkable", "with a keyword", "keyword rate"], rows
+    )
+    lines += ["", "Keyword recall by question type (answerable questions that list keywords):", ""]
+    types = sorted({name for figures in configs.values() for name in figures["keyword_recall_by_type"]})
+    rows = []
+    for question_type in types:
+        by_config = [figures["keyword_recall_by_type"].get(question_type, {}) for figures in configs.values()]
+        rows.append(
+            [question_type, str(by_config[0].get("n", 0))]
+            + [format_figure("keyword_recall", figures.get("keyword_recall")) for figures in by_config]
+        )
+    lines += _markdown_table(["type", "n", *configs], rows)
+    return lines
+
+
+def _followups_section(report: Mapping[str, Any]) -> list[str]:
+    """Follow-up turns' figures with and without history, and the turns whose figures differ."""
+    configs = report["configs"]
+    if not any("followups" in figures for figures in configs.values()):
+        return []
+    k = report["meta"]["k"]
+    lines = ["", "## Follow-up turns", "", f"History: {HISTORY_MODES[report['meta'].get('history', 'none')]}.", ""]
+    header = ["config", "n"]
+    for key in FOLLOWUP_KEYS:
+        header += [f"{metric_label(key, k)} (history)", f"{metric_label(key, k)} (standalone)"]
+    rows = []
+    for config, figures in configs.items():
+        with_history, standalone = figures["followups"]["with_history"], figures["followups"]["standalone"]
+        row = [config, str(standalone["n"])]
+        for key in FOLLOWUP_KEYS:
+            shown_with_history = format_figure(key, with_history[key]) if with_history else "–"
+            row += [shown_with_history, format_figure(key, standalone[key])]
+        rows.append(row)
+    lines += _markdown_table(header, rows)
+    changed = []
+    for entry in report["questions"]:
+        for config, result in entry["results"].items():
+            alone = result.get("standalone")
+            if alone is None:
+                continue
+            current = {key: result["metrics"].get(key) for key in FOLLOWUP_KEYS}
+            if any(current[key] != alone[key] for key in FOLLOWUP_KEYS):
+                cells = [
+                    f"{format_figure(key, current[key])} / {format_figure(key, alone[key])}"
+                    for key in FOLLOWUP_KEYS
+                ]
+                changed.append([markdown_escape(entry["id"]), config, markdown_escape(entry["question"]), *cells])
+    if changed:
+        lines += ["", "Follow-up turns whose figures differ (with history / standalone):", ""]
+        header = ["id", "config", "question", *(metric_label(key, k) for key in FOLLOWUP_KEYS)]
+        lines += _markdown_table(header, changed)
+    return lines
+
+
+def _calibration_section(report: Mapping[str, Any]) -> list[str]:
+    """The cross-validated abstention thresholds, when the run was asked to calibrate."""
+    configs = {
+        config: figures["calibration"] for config, figures in report["configs"].items() if "calibration" in figures
+    }
+    if not configs:
+        return []
+    lines = [
+        "",
+        "## Abstention threshold, cross-validated",
+        "",
+        "Questions are split in two halves by a hash of their id; the threshold that maximises "
+        "answered (answerable) + abstained (unanswerable) is fitted on one half and judged on the other.",
+    ]
+    for config, folds in configs.items():
+        lines += ["", f"### {config}", ""]
+        lines += _markdown_table(
+            ["judged on", "threshold", "from", "answered (answerable)", "abstained (unanswerable)", "sum"],
+            [[f"half {fold['held_out']}", *row] for fold in folds for row in calibration_rows(fold)],
+        )
+    return lines
+
+
+def calibration_rows(fold: Mapping[str, Any]) -> list[list[str]]:
+    """Rows for one calibration fold, judged on its held-out half: threshold, source, answered, abstained, sum."""
+    sources = [(fold["held_out_rates"], f"fitted on half {fold['fitted_on']}")]
+    if fold["current_rates"] is not None:
+        sources.append((fold["current_rates"], "current setting"))
+    return [
+        [
+            f"{rates['threshold']:.4f}",
+            source,
+            f"{rates['answered_rate']:.3f} of {rates['answerable']}",
+            f"{rates['abstained_rate']:.3f} of {rates['unanswerable']}",
+            f"{rates['objective']:.3f}",
+        ]
+        for rates, source in sources
+    ]
+
+
+def calibration_tables(report: Mapping[str, Any]) -> list[Table]:
+    """The terminal's calibration output: for each configuration, one table per held-out half."""
+    tables = []
+    for config, figures in report["configs"].items():
+        for fold in figures.get("calibration", []):
+            fitted = fold["fitted"]
+            table = Table(
+                title=f"{config}: judged on half {fold['held_out']}; fitted on half {fold['fitted_on']} "
+                f"(sum there {fitted['objective']:.3f})"
+            )
+            for column in ("threshold", "from", "answered (answerable)", "abstained (unanswerable)", "sum"):
+                table.add_column(column, justify="left" if column == "from" else "right")
+            for row in calibration_rows(fold):
+                table.add_row(*row)
+            tables.append(table)
+    return tables
+
+
+def _failures_section(report: Mapping[str, Any], config: str) -> list[str]:
+    """The questions that failed each figure under ``config``, grouped by figure."""
+    grouped = failures_by_figure(report, config)
+    counts = " · ".join(f"{figure}: {len(failures)}" for figure, failures in grouped.items())
+    lines = ["", f"## {config}: failing questions", "", f"Counts: {counts}."]
+    for figure, failures in grouped.items():
+        if not failures:
+            continue
+        lines += ["", f"### {config}: {figure} ({len(failures)})", ""]
+        lines += _markdown_table(
+            ["id", "type", "question", "what failed", "answer given", "expected"],
+            [
+                [
+                    markdown_escape(failure.question_id),
+                    failure.type,
+                    markdown_escape(failure.question),
+                    markdown_escape(failure.reason),
+                    markdown_escape(_excerpt(failure.answer, ANSWER_CHARS)),
+                    markdown_escape(_excerpt(failure.expected, ANSWER_CHARS)),
+                ]
+                for failure in failures
+            ],
+        )
+    return lines
 
 
 def _worst_entry(entry: Mapping[str, Any], config: str) -> list[str]:

@@ -2,20 +2,25 @@
 
 Two backends hide where the answers come from, so the metric code never knows:
 the engine in this process, or a running service over HTTP (``--api``).
+
+Turns of a conversation are asked in order, each with the earlier turns as ``history``
+when the backend accepts one; otherwise every turn is asked on its own.
 """
 
 from __future__ import annotations
 
+import inspect
 import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypedDict
 
 import httpx
 
 from minutes.settings import Settings
 from rag.contract import AskResponse
 
+from .calibration import EvidenceSample
 from .metrics import QuestionResult
 from .questions import Question
 from .relevance import GoldSpan, gold_spans
@@ -28,11 +33,32 @@ class EvalError(RuntimeError):
     """The evaluation cannot run as asked; the message says what to change."""
 
 
+class Turn(TypedDict):
+    """An earlier turn of a conversation, as the read path takes it in ``history``."""
+
+    question: str
+    interpreted_as: str
+
+
 class Backend(Protocol):
     """Where answers come from."""
 
-    def ask(self, question: str, k: int, retriever: str) -> AskResponse:
-        """Answer ``question`` from the top ``k`` passages of ``retriever``."""
+    def ask(self, question: str, k: int, retriever: str, history: list[Turn] | None = None) -> AskResponse:
+        """Answer ``question`` from the top ``k`` passages of ``retriever``, after the turns in ``history``.
+
+        ``history`` is only given when :meth:`accepts_history` is true.
+        """
+        ...
+
+    def accepts_history(self) -> bool:
+        """Whether :meth:`ask` can take the earlier turns of a conversation."""
+        ...
+
+    def evidence(self, question: str, k: int, retriever: str, history: list[Turn] | None = None) -> float | None:
+        """The evidence score ``ask`` compares with the abstention threshold; None when nothing is retrieved.
+
+        Raises :class:`EvalError` when the backend cannot report it.
+        """
         ...
 
     def document_texts(self, files: Iterable[str]) -> dict[str, str]:
@@ -48,16 +74,41 @@ class Backend(Protocol):
         ...
 
 
-class InProcessBackend:
-    """The engine of :mod:`rag.engine`, opened on an index directory in this process."""
+# What --calibrate needs from the engine; named in the error when the engine lacks it.
+EVIDENCE_SIGNATURE = (
+    "Engine.evidence(question: str, k: int | None = None, filters: Filters | None = None, "
+    "retriever: str = 'hybrid', history: list[Turn] | None = None) -> float | None"
+)
 
-    def __init__(self, index_dir: Path, settings: Settings) -> None:
+
+class InProcessBackend:
+    """An engine of :mod:`rag.engine` (or anything with its ``ask``) in this process."""
+
+    def __init__(self, engine: Any) -> None:
+        self.engine = engine
+
+    @classmethod
+    def open(cls, index_dir: Path, settings: Settings) -> InProcessBackend:
+        """The engine opened on ``index_dir``."""
         from rag.engine import Engine  # see build_index: heavy imports only where needed
 
-        self.engine = Engine.open(index_dir, settings)
+        return cls(Engine.open(index_dir, settings))
 
-    def ask(self, question: str, k: int, retriever: str) -> AskResponse:
-        return self.engine.ask(question, k=k, retriever=retriever)
+    def ask(self, question: str, k: int, retriever: str, history: list[Turn] | None = None) -> AskResponse:
+        if history is None:
+            return self.engine.ask(question, k=k, retriever=retriever)
+        return self.engine.ask(question, k=k, retriever=retriever, history=history)
+
+    def accepts_history(self) -> bool:
+        return "history" in inspect.signature(self.engine.ask).parameters
+
+    def evidence(self, question: str, k: int, retriever: str, history: list[Turn] | None = None) -> float | None:
+        evidence = getattr(self.engine, "evidence", None)
+        if evidence is None:
+            raise EvalError(f"--calibrate needs the engine to expose {EVIDENCE_SIGNATURE}; rag/engine.py has none yet.")
+        if history is None:
+            return evidence(question, k=k, retriever=retriever)
+        return evidence(question, k=k, retriever=retriever, history=history)
 
     def document_texts(self, files: Iterable[str]) -> dict[str, str]:
         texts = {}
@@ -97,9 +148,20 @@ class HttpBackend:
             raise EvalError(f"{method} {self.api_url}{path} answered {response.status_code}: {response.text[:300]}")
         return response.json()
 
-    def ask(self, question: str, k: int, retriever: str) -> AskResponse:
-        body = self._json("POST", "/ask", json={"question": question, "k": k, "retriever": retriever})
-        return AskResponse.model_validate(body)
+    def ask(self, question: str, k: int, retriever: str, history: list[Turn] | None = None) -> AskResponse:
+        request: dict[str, Any] = {"question": question, "k": k, "retriever": retriever}
+        if history is not None:
+            request["history"] = history
+        return AskResponse.model_validate(self._json("POST", "/ask", json=request))
+
+    def accepts_history(self) -> bool:
+        # The service rejects unknown request fields, so only send history if its schema has it.
+        schema = self._json("GET", "/openapi.json")
+        fields = schema.get("components", {}).get("schemas", {}).get("AskRequest", {}).get("properties", {})
+        return "history" in fields
+
+    def evidence(self, question: str, k: int, retriever: str, history: list[Turn] | None = None) -> float | None:
+        raise EvalError("--calibrate needs the engine's evidence scores, which the service does not serve: drop --api.")
 
     def document_texts(self, files: Iterable[str]) -> dict[str, str]:
         listing = self._json("GET", "/documents")
@@ -148,6 +210,34 @@ def locate_gold(questions: Sequence[Question], backend: Backend) -> dict[str, tu
     return {question.id: gold_spans(question, texts) for question in questions}
 
 
+def history_turn(question: Question, response: AskResponse) -> Turn:
+    """How an answered turn enters the history of the turns after it.
+
+    ``interpreted_as`` is the read path's own reading of the turn when the response
+    states one (a follow-up made standalone), else the question as asked.
+    """
+    interpreted_as = getattr(response, "interpreted_as", None) or question.question
+    return {"question": question.question, "interpreted_as": interpreted_as}
+
+
+def histories(results: Sequence[QuestionResult]) -> list[list[Turn] | None]:
+    """For each result in order: the earlier turns of its conversation, or None outside a conversation.
+
+    Turns of one conversation are consecutive and in order, as the question loader yields them.
+    """
+    turns: dict[str, list[Turn]] = {}
+    found: list[list[Turn] | None] = []
+    for result in results:
+        conversation = result.question.conversation
+        if conversation is None:
+            found.append(None)
+            continue
+        earlier = turns.setdefault(conversation, [])
+        found.append(list(earlier))
+        earlier.append(history_turn(result.question, result.response))
+    return found
+
+
 def run_questions(
     backend: Backend,
     questions: Sequence[Question],
@@ -155,21 +245,31 @@ def run_questions(
     configs: Sequence[str],
     k: int,
     on_result: Callable[[str, QuestionResult], None] | None = None,
+    use_history: bool = True,
 ) -> dict[str, list[QuestionResult]]:
     """Ask every question under every configuration and time each call.
 
     One untimed call per configuration comes first, so that loading models or caches
-    on first use does not land in the latency percentiles.
+    on first use does not land in the latency percentiles. With ``use_history`` and a
+    backend that accepts it, each turn of a conversation is asked with the turns before
+    it (as this configuration answered them); otherwise turns are asked on their own.
     """
     backend.check_retrievers(configs)
+    with_history = use_history and any(q.conversation for q in questions) and backend.accepts_history()
     results: dict[str, list[QuestionResult]] = {}
     for config in configs:
-        _ask(backend, questions[0], k, config)
+        _ask(backend, questions[0], k, config, None)
         results[config] = []
+        turns: dict[str, list[Turn]] = {}
         for question in questions:
+            history = None
+            if with_history and question.conversation is not None:
+                history = list(turns.setdefault(question.conversation, []))
             started = time.perf_counter()
-            response = _ask(backend, question, k, config)
+            response = _ask(backend, question, k, config, history)
             latency_ms = (time.perf_counter() - started) * 1000
+            if question.conversation is not None:
+                turns.setdefault(question.conversation, []).append(history_turn(question, response))
             result = QuestionResult(question, spans[question.id], response, latency_ms)
             results[config].append(result)
             if on_result is not None:
@@ -177,10 +277,27 @@ def run_questions(
     return results
 
 
-def _ask(backend: Backend, question: Question, k: int, config: str) -> AskResponse:
+def collect_evidence(
+    backend: Backend, results: Sequence[QuestionResult], k: int, config: str, use_history: bool
+) -> list[EvidenceSample]:
+    """Each question's evidence score under ``config``, with the history its answer was given with."""
+    samples = []
+    for result, history in zip(results, histories(results), strict=True):
+        question = result.question
+        try:
+            score = backend.evidence(question.question, k, config, history if use_history else None)
+        except EvalError:
+            raise
+        except Exception as error:
+            raise EvalError(f"Evidence for question {question.id} under '{config}' failed: {error}") from error
+        samples.append(EvidenceSample(question.id, score, question.answerable))
+    return samples
+
+
+def _ask(backend: Backend, question: Question, k: int, config: str, history: list[Turn] | None) -> AskResponse:
     """``backend.ask``, with any failure naming the question and configuration it happened on."""
     try:
-        return backend.ask(question.question, k, config)
+        return backend.ask(question.question, k, config, history)
     except EvalError:
         raise
     except Exception as error:

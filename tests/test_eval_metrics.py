@@ -6,10 +6,20 @@ import math
 
 import pytest
 
-from eval.metrics import QuestionResult, judgements, keyword_recall, score_config, summarise
+from eval.metrics import (
+    QuestionResult,
+    direct_answer_counts,
+    followup_figures,
+    judgements,
+    keyword_recall,
+    keyword_recall_by_type,
+    missing_keywords,
+    score_config,
+    summarise,
+)
 from eval.questions import GoldQuote, Question
 from eval.relevance import GoldSpan
-from rag.contract import AskResponse, Citation, Passage, Source
+from rag.contract import AskResponse, Citation, DirectAnswer, Passage, Source
 
 # Gold quotes live in "a.txt" at [100, 200) and [300, 400); anything in "z.txt" is irrelevant.
 GOLD_A = GoldSpan(0, "a.txt", 100, 200)
@@ -44,8 +54,12 @@ def make_result(
     abstained: bool = False,
     latency_ms: float = 10.0,
     passage_ids: list[str] | None = None,
+    direct: str | None = None,
 ) -> QuestionResult:
-    """A result whose passages are ``ranking`` in order and whose citations point at ranks ``cited`` (1-based)."""
+    """A result whose passages are ``ranking`` in order and whose citations point at ranks ``cited`` (1-based).
+
+    ``direct`` is the text of a direct answer quoted from citation [1].
+    """
     ids = passage_ids or [f"p{rank}" for rank in range(1, len(ranking) + 1)]
     passages = [
         Passage(
@@ -63,7 +77,12 @@ def make_result(
     ]
     spans = (GOLD_A, GOLD_B)[: len(question.gold)]
     response = AskResponse(
-        question=question.question, answer=answer, abstained=abstained, citations=citations, passages=passages
+        question=question.question,
+        answer=answer,
+        abstained=abstained,
+        direct_answer=DirectAnswer(text=direct, citation=1) if direct is not None else None,
+        citations=citations,
+        passages=passages,
     )
     return QuestionResult(question=question, spans=spans, response=response, latency_ms=latency_ms)
 
@@ -217,3 +236,62 @@ def test_keyword_recall_without_keywords_is_unmeasured() -> None:
 
 def test_summary_of_nothing_is_all_unmeasured() -> None:
     assert set(summarise([]).values()) == {None}
+
+
+def test_missing_keywords_in_order_case_insensitive() -> None:
+    assert missing_keywords("Cllr ANN Smith seconded", ("ann smith", "2021", "Seconded", "vote")) == ("2021", "vote")
+    assert missing_keywords("anything", ()) == ()
+
+
+def test_direct_answer_rate_counts_short_answer_questions_only() -> None:
+    who = make_question("who", 1, type_="who", keywords=("Ann Smith", "chair"))
+    when = make_question("when", 1, type_="when", keywords=("March 2021",))
+    how_much = make_question("how-much", 1, type_="how-much", keywords=("£2m",))
+    factoid = make_question("factoid", 1, type_="factoid")  # no keywords: rate only
+    summary = make_question("summary", 1, type_="summary", keywords=("budget",))
+    results = [
+        make_result(who, [HIT_A], cited=[1], answer="Cllr Ann Smith chaired. [1]", direct="Cllr Ann Smith"),
+        make_result(when, [HIT_A], cited=[1], answer="In spring 2021. [1]", direct="spring 2021"),  # no keyword
+        make_result(how_much, [HIT_A], cited=[1], answer="About £2m. [1]"),  # no direct answer
+        make_result(factoid, [HIT_A], cited=[1], direct="yes"),
+        make_result(summary, [HIT_A], cited=[1], direct="budget"),  # not a short-answer type: not judged
+        make_result(make_question("none", 0), [MISS], direct="Ann"),  # unanswerable: not judged
+    ]
+    config = score_config(results, k=10)
+    judged = [(score.direct_answer_given, score.direct_answer_has_keyword) for score in config.questions]
+    assert judged == [(True, True), (True, False), (False, None), (True, None), (None, None), (None, None)]
+    assert config.overall["direct_answer_rate"] == pytest.approx(3 / 4)
+    assert config.overall["direct_answer_keyword_rate"] == pytest.approx(1 / 2)
+    assert config.by_type["summary"]["direct_answer_rate"] is None
+    assert config.by_type["who"]["direct_answer_keyword_rate"] == 1.0
+    assert direct_answer_counts(config.questions) == {"wanted": 4, "given": 3, "checkable": 2, "with_keyword": 1}
+    assert [score.keywords_missing for score in config.questions[:2]] == [(), ("March 2021",)]
+
+
+def test_keyword_recall_by_type_counts_questions_with_keywords() -> None:
+    results = [
+        make_result(make_question("w1", 1, type_="who", keywords=("Ann", "Bob")), [HIT_A], answer="Ann"),
+        make_result(make_question("w2", 1, type_="who", keywords=("Cy",)), [HIT_A], answer="Cy"),
+        make_result(make_question("w3", 1, type_="who"), [HIT_A]),  # no keywords: not counted
+        make_result(make_question("d1", 1, type_="decision"), [HIT_A]),
+        make_result(make_question("none", 0, keywords=("x",)), [MISS], answer="x"),  # unanswerable: left out
+    ]
+    by_type = keyword_recall_by_type(score_config(results, k=10).questions)
+    assert by_type == {
+        "decision": {"n": 0, "keyword_recall": None},
+        "who": {"n": 2, "keyword_recall": pytest.approx(0.75)},
+    }
+
+
+def test_followup_figures_cover_answerable_followups_only() -> None:
+    results = [
+        make_result(make_question("t1", 1, keywords=("a",)), [MISS], answer="a"),
+        make_result(make_question("t2", 1, keywords=("a", "b")), [MISS, MISS, HIT_A], cited=[1, 3], answer="a"),
+        make_result(make_question("t3", 1), [MISS] * 6 + [HIT_A], cited=[1]),
+        make_result(make_question("t4", 0), [MISS], cited=[1]),
+    ]
+    scores = score_config(results, k=10).questions
+    figures = followup_figures(scores, {"t2", "t3", "t4"})
+    assert figures == {"n": 2, "hit@5": 0.5, "citation_precision": 0.25, "keyword_recall": 0.5}
+    unmeasured = {"n": 0, "hit@5": None, "citation_precision": None, "keyword_recall": None}
+    assert followup_figures(scores, set()) == unmeasured
