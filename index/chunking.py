@@ -148,7 +148,10 @@ def _units(text: str, count_tokens: TokenCounter, budget: int) -> list[_Unit]:
         heading = starts_item or is_heading(line)
         # Prose or a section of the item ("Minutes:", "RESOLVED ..."): the item's body has begun.
         in_body = starts_section or not heading
-        for index, (start, end) in enumerate(split_sentences(text, line_start, line_end)):
+        # An item title stays whole: "10. Integrated Education ..." is a heading, not the sentences
+        # "10." and "Integrated Education ...".
+        sentences = [(line_start, line_end)] if starts_item else split_sentences(text, line_start, line_end)
+        for index, (start, end) in enumerate(sentences):
             first = index == 0
             raw.append((start, end, starts_item and first, (starts_section or heading) and first, heading, in_body))
     special = count_tokens([""])[0]

@@ -16,9 +16,6 @@ _ABBREVIATIONS = frozenset(
 # A candidate boundary: terminal punctuation, optional closing quotes/brackets, whitespace, then
 # something that can open a sentence (capital, digit, quote, bracket, bullet).
 _BOUNDARY = re.compile(r"""[.!?]+["'’”)\]]*(?=\s+["'‘“(\[]?[A-Z0-9·•])""")
-# A list or item number standing alone ("10." of "10. Integrated Education ...", "2." of "2.  That
-# the contract ..."): its full stop belongs to the numbering, not to a sentence.
-_LIST_NUMBER = re.compile(r"\(?\d{1,4}[A-Za-z]?\)?\.")
 
 
 def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
@@ -47,9 +44,7 @@ def _sentences_in_line(text: str, start: int, end: int) -> list[tuple[int, int]]
     spans = []
     sentence_start = start
     for match in _BOUNDARY.finditer(text, start, end):
-        if _ends_with_abbreviation(text, sentence_start, match.start()) or _is_list_number(
-            text, sentence_start, match.end()
-        ):
+        if _ends_with_abbreviation(text, sentence_start, match.start()):
             continue
         trimmed = _trim(text, sentence_start, match.end())
         if trimmed:
@@ -59,10 +54,6 @@ def _sentences_in_line(text: str, start: int, end: int) -> list[tuple[int, int]]
     if trimmed:
         spans.append(trimmed)
     return spans
-
-
-def _is_list_number(text: str, sentence_start: int, stop: int) -> bool:
-    return bool(_LIST_NUMBER.fullmatch(text[sentence_start:stop].strip()))
 
 
 def _ends_with_abbreviation(text: str, sentence_start: int, stop: int) -> bool:

@@ -527,13 +527,17 @@ def sentences(text: str) -> list[str]:
         ("Was it agreed? Yes! It was.", ["Was it agreed?", "Yes!", "It was."]),
         ("The vote was 5 in favour. 3 against.", ["The vote was 5 in favour.", "3 against."]),
         ("members noted the e.g. list. and so on", ["members noted the e.g. list. and so on"]),
-        ("10. Integrated Education Capital Programme Update", ["10. Integrated Education Capital Programme Update"]),
-        ("Agreed. 2. That the report be noted.", ["Agreed.", "2. That the report be noted."]),
-        ("(3). Members agreed. It rose by 5m. Then 4.", ["(3). Members agreed.", "It rose by 5m.", "Then 4."]),
+        ("It rose by 5m. Then 4p. Then £2.5bn. Done.", ["It rose by 5m.", "Then 4p.", "Then £2.5bn.", "Done."]),
     ],
 )
 def test_split_sentences_within_a_line(text: str, expected: list[str]) -> None:
     assert sentences(text) == expected
+
+
+def test_list_numbers_stand_apart_so_that_quotes_can_leave_them_out() -> None:
+    """Gold quotes of numbered decisions leave the number out ("That the contract ... be awarded;")."""
+    text = "2.\u00a0\u00a0 That the contract be awarded;\n10. Integrated Education Capital Programme Update"
+    assert sentences(text) == ["2.", "That the contract be awarded;", "10.", "Integrated Education Capital Programme Update"]
 
 
 def test_line_breaks_always_end_a_sentence() -> None:
