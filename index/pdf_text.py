@@ -16,13 +16,11 @@ from __future__ import annotations
 import math
 import re
 import statistics
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
 from pypdf import PageObject
-from pypdf._text_extraction import mult
 from pypdf.generic._font import Font
 
 # A gap this many ems wide between two pieces of one line separates table cells.
@@ -31,6 +29,8 @@ _CELL_GAP_EMS = 2.5
 _WIDE_SPACES = re.compile(r" {5,}")
 # A note ("Clerk", "Signed by the Chair") follows the end of a sentence.
 _NOTE_FOLLOWS = re.compile(r"[.;:!?)”\"]$")
+# A piece placed this many ems back over the text before it has a stale position.
+_STALE_JUMP_EMS = 8.0
 # How far a measured text width may be off, as a share of it.
 _WIDTH_ERROR = 0.15
 # Share of the page height, at the top and at the bottom, where running headers and footers sit.
@@ -72,6 +72,8 @@ _COMPOUND_HEADS = frozenset(
     {"well", "self", "non", "ex", "co", "cross", "full", "part", "half", "long", "short",
      "all", "semi", "anti", "one", "two", "three", "four", "five", "ten", "year", "day"}
 )
+# Marks, while a page is composed, a line-end hyphen that only split a word.
+_HYPHEN_MARK = "\u0000"
 _WORD = re.compile(r"[A-Za-z]+(?:-[A-Za-z]+)*")
 
 
@@ -123,7 +125,7 @@ def page_lines(page: PageObject) -> list[Line]:
     def visit(text: str, cm: Any, tm: Any, font: Any, font_size: float) -> None:
         if not text:
             return
-        matrix = mult(tm, cm)
+        matrix = _times(tm, cm)
         size = abs(font_size * math.hypot(matrix[0], matrix[1])) or abs(font_size) or 1.0
         width = widths.width(font, text) * size / _EM
         pieces.append(_Piece(text, matrix[4], matrix[5], size, width))
@@ -143,6 +145,14 @@ def page_lines(page: PageObject) -> list[Line]:
                 current.append(replace(piece, text=part) if len(parts) > 1 else piece)
     _add_line(lines, current, bottom, height)
     return lines
+
+
+def _times(first: Sequence[float], second: Sequence[float]) -> tuple[float, ...]:
+    """The product of two PDF transformation matrices ``[a b c d e f]``."""
+    a, b, c, d, e, f = first
+    a2, b2, c2, d2, e2, f2 = second
+    return (a * a2 + b * c2, a * b2 + b * d2, c * a2 + d * c2, c * b2 + d * d2,
+            e * a2 + f * c2 + e2, e * b2 + f * d2 + f2)
 
 
 class _FontWidths:
@@ -204,18 +214,24 @@ def _add_line(lines: list[Line], pieces: list[_Piece], bottom: float, height: fl
 
 
 def _placed(pieces: list[_Piece]) -> list[_Piece]:
-    """The pieces with a believable x. pypdf reports the start of the text object for text
-    shown without a new position, so a piece that seems to jump back left really follows the
-    text before it."""
+    """The pieces with a believable x. For text shown without a new position pypdf may report
+    a position from earlier in the text object, so a piece that jumps back to where an
+    earlier piece started, or further back than any overflowing cell would, really follows
+    the text before it."""
     placed: list[_Piece] = []
+    starts: list[float] = []
     reach: float | None = None
     for piece in pieces:
         if not piece.text.strip():
             placed.append(piece)
             continue
-        if reach is not None and piece.x < reach - piece.size:
+        if reach is not None and piece.x < reach - piece.size and (
+            piece.x < reach - _STALE_JUMP_EMS * piece.size
+            or any(abs(piece.x - start) < 1.0 for start in starts)
+        ):
             piece = replace(piece, x=reach)
         placed.append(piece)
+        starts.append(piece.x)
         reach = max(reach or piece.x, piece.x + piece.width)
     return placed
 
@@ -239,7 +255,9 @@ def _cells(pieces: list[_Piece]) -> tuple[str, ...]:
             text += piece.text
             continue
         gap = piece.x + _leading_space_width(piece) - reach if reach is not None else 0.0
-        if gap > _CELL_GAP_EMS * size + allowance:
+        # A wide gap, or text placed back over the text before it (a cell that overflows
+        # into the next column), separates cells.
+        if gap > _CELL_GAP_EMS * size + allowance or gap < -size:
             cells.append(text)
             text = ""
         if stripped in _ORDINAL_SUFFIX and piece.size < 0.9 * size and text.rstrip()[-1:].isdigit():
@@ -481,8 +499,6 @@ def _is_caps_heading(text: str) -> bool:
         and not re.search(r"[.,;]$", text)
     )
 
-
-_HYPHEN_MARK = "\u0000"
 
 
 def _joiner(previous: str, line: str, vocabulary: frozenset[str]) -> str:

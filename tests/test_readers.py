@@ -4,15 +4,18 @@ guarantee over the shared corpus."""
 from __future__ import annotations
 
 import re
+from collections import Counter
 from pathlib import Path
 
 import pytest
 from fpdf import FPDF
 from fpdf.enums import EncryptionMethod
+from pypdf import PdfReader
 
 from index.errors import UnreadableFile
 from index.readers import SUPPORTED_SUFFIXES, read_file
 from index.records import Document
+from index.sentences import split_sentences
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 CORPUS_FILES = sorted(CORPUS.glob("seeds/*.txt")) + sorted(CORPUS.glob("dev/*.txt"))
@@ -296,3 +299,155 @@ def test_corpus_text_is_stored_exactly(path: Path) -> None:
     document = read_file(path)
     assert document.text == raw
     assert document.warnings == ()
+
+
+# --- the real PDFs ------------------------------------------------------------------------
+
+PDF_CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "pdf"
+PDF_FILES = sorted(PDF_CORPUS.glob("*.pdf"))
+needs_pdf_corpus = pytest.mark.skipif(
+    not PDF_FILES, reason=f"the shared real-PDF corpus is not at {PDF_CORPUS}"
+)
+# A phrase cut at a line end: a line ending in a lower-case word (or a comma) followed by a
+# line starting with a lower-case word that is not a list marker ("a. ", "iv) ").
+_ENDS_LOWER = re.compile(r"(\b[a-z][a-z'’]*|,)$")
+_STARTS_LOWER = re.compile(r"^[a-z]")
+_LIST_MARKER = re.compile(r"^\(?([a-z]|[ivx]{1,5})[.)]\s")
+# Running headers and footers of the corpus (README.md), as the old reader stored them.
+_RUNNING = {
+    "p01": "HERTINGFORDBURY PARISH COUNCIL",
+    "p02": "HERTINGFORDBURY PARISH COUNCIL",
+    "p03": "Signed _______________________________ Dated",
+    "p08": "BCC Minute",
+}
+
+
+@pytest.fixture(scope="module")
+def real_pdfs() -> dict[str, Document]:
+    documents = {}
+    for path in PDF_FILES:
+        read = read_file(path)
+        documents[path.name[:3]] = Document(doc_id=path.stem, file=path.name, path=str(path),
+                                            content_hash="", text=read.text, pages=read.pages)
+    return documents
+
+
+def _cut_mid_phrase(first: str, second: str) -> bool:
+    return bool(_ENDS_LOWER.search(first) and _STARTS_LOWER.match(second) and not _LIST_MARKER.match(second))
+
+
+@needs_pdf_corpus
+def test_pdf_corpus_has_all_eleven_files() -> None:
+    assert len(PDF_FILES) == 11
+
+
+@needs_pdf_corpus
+def test_real_pdf_lines_do_not_end_mid_phrase(real_pdfs: dict[str, Document]) -> None:
+    for name, document in real_pdfs.items():
+        lines = [line for line in document.text.split("\n") if line.strip()]
+        cut = [(first, second) for first, second in zip(lines, lines[1:])
+               if " | " not in first + second and _cut_mid_phrase(first, second)]
+        assert not cut, f"{name}: lines cut mid-phrase: {cut[:3]}"
+
+
+@needs_pdf_corpus
+def test_real_pdf_sentences_are_whole(real_pdfs: dict[str, Document]) -> None:
+    # No exceptions were needed: every sentence boundary split_sentences finds falls after
+    # terminal punctuation, a heading, a list item or a table row.
+    for name, document in real_pdfs.items():
+        sentences = [document.text[start:end] for start, end in split_sentences(document.text)]
+        cut = [(first, second) for first, second in zip(sentences, sentences[1:]) if _cut_mid_phrase(first, second)]
+        assert not cut, f"{name}: sentences cut mid-phrase: {cut[:3]}"
+
+
+@needs_pdf_corpus
+def test_real_pdf_running_headers_and_footers_are_dropped(real_pdfs: dict[str, Document]) -> None:
+    for name, header in _RUNNING.items():
+        assert real_pdfs[name].text.count(header) <= 1, f"{name}: '{header}' still repeated"
+    for name, document in real_pdfs.items():
+        lines = [line.strip() for line in document.text.split("\n") if line.strip()]
+        repeated = [line for line, count in Counter(lines).items()
+                    if count >= 3 and len(line) > 25 and not re.match(r"\(?\d", line)]
+        assert not repeated, f"{name}: lines repeated on several pages: {repeated}"
+
+
+@needs_pdf_corpus
+def test_real_pdf_page_numbers_are_dropped(real_pdfs: dict[str, Document]) -> None:
+    page_number = re.compile(r"^(page\s*)?[-–(]?\s*\d{1,4}\s*[-–)]?(\s*of\s*\d{1,4})?$", re.IGNORECASE)
+    for name, document in real_pdfs.items():
+        numbers = [line for line in document.text.split("\n") if page_number.match(line.strip())]
+        assert not numbers, f"{name}: bare page-number lines {numbers}"
+
+
+@needs_pdf_corpus
+def test_real_pdf_words_split_at_line_ends_are_rejoined(real_pdfs: dict[str, Document]) -> None:
+    text = real_pdfs["p07"].text  # LaTeX: "City Coun-" / "cillor", "nesting pre-" / "vention"
+    assert "City Councillor Lana Reid McConnell" in text
+    assert "private pest control for nesting prevention" in text
+    assert "Coun-" not in text and "pre- vention" not in text
+    # Real hyphens stay: "Co-" / "Operative" in p01 is the bank's name.
+    assert "Co-Operative Bank whereby" in real_pdfs["p01"].text
+
+
+@needs_pdf_corpus
+def test_real_pdf_item_numbers_start_their_lines(real_pdfs: dict[str, Document]) -> None:
+    expected = {
+        "p01": ["102. APOLOGIES FOR ABSENCE", "103.1 The chairman proposed", "108. FINANCE"],
+        "p03": ["21.01.05 Discussion regarding the procurement of the Village Green"],
+        "p05": ["1. WELCOME AND APOLOGIES", "13ii) Arrangements for additional bank signatories"],
+        "p06": ["2564. Police Report: Attached."],
+        "p09": ["84. Apologies"],
+        "p10": ["286. Apologies for Absence"],
+    }
+    for name, starts in expected.items():
+        lines = real_pdfs[name].text.split("\n")
+        for start in starts:
+            assert any(line.startswith(start) for line in lines), f"{name}: no line starts '{start}'"
+
+
+@needs_pdf_corpus
+def test_real_pdf_table_rows_keep_their_cells_apart(real_pdfs: dict[str, Document]) -> None:
+    text = real_pdfs["p01"].text
+    assert "Tewin01/11/2011" not in text  # run together by plain pypdf extraction
+    assert "| 01/11/2011" in text
+    assert "T Brindley | Salary | DD | 1,055.01 | 0.00 | 1,055.01 OK" in text
+    # p05's right-aligned action owners are set apart from the sentence they follow.
+    assert "13ii) Arrangements for additional bank signatories were in hand. | Clerk" in real_pdfs["p05"].text
+
+
+@needs_pdf_corpus
+def test_real_pdf_pages_locate_their_text(real_pdfs: dict[str, Document]) -> None:
+    for path in PDF_FILES:
+        document = real_pdfs[path.name[:3]]
+        pages = PdfReader(path).pages
+        assert [span.page for span in document.pages] == list(range(1, len(pages) + 1))
+        previous_end = 0
+        for span, page in zip(document.pages, pages):
+            assert previous_end <= span.start <= span.end <= len(document.text)
+            previous_end = span.end
+            stored = " ".join(document.text[span.start : span.end].split())
+            # Every long raw line of the page (headers and cut words aside) is in its span.
+            for raw in (page.extract_text() or "").split("\n"):
+                words = raw.split()
+                if len(words) >= 8 and not raw.rstrip().endswith("-"):
+                    middle = " ".join(words[2:6])
+                    assert middle in stored or middle not in " ".join(document.text.split()), (
+                        f"{path.name} page {span.page}: '{middle}' lies outside its span"
+                    )
+        covered = sum(span.end - span.start for span in document.pages)
+        assert covered >= 0.95 * len(document.text.strip())
+
+
+def test_pdf_wrapped_paragraph_is_one_line_and_items_keep_their_lines(tmp_path: Path) -> None:
+    paragraph = ("The Council discussed the condition of the footpath along the river at some length "
+                 "and agreed that the clerk would write to the county council about the repairs.")
+    path = _pdf(tmp_path / "wrapped.pdf", [f"12. FOOTPATHS\n{paragraph}\n13. CORRESPONDENCE\nNone."])
+    raw = PdfReader(path).pages[0].extract_text()
+    assert paragraph not in raw  # fpdf wrapped it over several lines
+    assert read_file(path).text == f"12. FOOTPATHS\n{paragraph}\n13. CORRESPONDENCE\nNone."
+
+
+def test_pdf_page_number_and_running_header_are_dropped(tmp_path: Path) -> None:
+    path = _pdf(tmp_path / "furniture.pdf", [f"PARISH COUNCIL\n{PAGE_ONE}\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n1",
+                                             f"PARISH COUNCIL\n{PAGE_TWO}\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n2"])
+    assert read_file(path).text == f"{PAGE_ONE}\n\n{PAGE_TWO}"
