@@ -309,10 +309,10 @@ needs_pdf_corpus = pytest.mark.skipif(
     not PDF_FILES, reason=f"the shared real-PDF corpus is not at {PDF_CORPUS}"
 )
 # A phrase cut at a line end: a line ending in a lower-case word (or a comma) followed by a
-# line starting with a lower-case word that is not a list marker ("a. ", "iv) ").
+# line starting with a lower-case word that is not a list marker ("a.", "iv) ").
 _ENDS_LOWER = re.compile(r"(\b[a-z][a-z'’]*|,)$")
 _STARTS_LOWER = re.compile(r"^[a-z]")
-_LIST_MARKER = re.compile(r"^\(?([a-z]|[ivx]{1,5})[.)]\s")
+_LIST_MARKER = re.compile(r"^\(?([a-z]|[ivx]{1,5})[.)](\s|$)")
 # Running headers and footers of the corpus (README.md), as the old reader stored them.
 _RUNNING = {
     "p01": "HERTINGFORDBURY PARISH COUNCIL",
