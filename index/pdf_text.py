@@ -440,6 +440,9 @@ def _break_between(previous: Line, line: Line, geometry: _PageGeometry) -> str |
     gap = _is_paragraph_gap(previous, line, geometry)
     if _ends_mid_phrase(previous.text) and _starts_lowercase_word(line.text):
         return None
+    if previous.text.endswith(",") and not gap and not _starts_item(line.text):
+        # A list of names wraps after a comma wherever the line ends: "Campkin," / "Miss Carey".
+        return None
     if _starts_item(line.text) or _RESOLVED.match(line.text):
         return "\n\n" if gap else "\n"
     if line.y > previous.y + previous.size / 2 or _is_caps_heading(line.text) or _is_caps_heading(previous.text):
