@@ -16,6 +16,10 @@ _ABBREVIATIONS = frozenset(
 # A candidate boundary: terminal punctuation, optional closing quotes/brackets, whitespace, then
 # something that can open a sentence (capital, digit, quote, bracket, bullet).
 _BOUNDARY = re.compile(r"""[.!?]+["'’”)\]]*(?=\s+["'‘“(\[]?[A-Z0-9·•])""")
+# A list marker with a full stop opening a line ("2.", "2a.", "b.", "iv."): a sentence of its own,
+# as "1." before a capital always was, because quotes of numbered decisions leave it out.
+# Lower case only: "J. Smith said" opens with an initial.
+_LIST_MARKER = re.compile(r"(?:\d{1,3}[a-z]?|[a-z]|[ivx]{2,5})\.(?=\s)")
 
 
 def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
@@ -43,7 +47,11 @@ def _lines(text: str, start: int, end: int) -> list[tuple[int, int]]:
 def _sentences_in_line(text: str, start: int, end: int) -> list[tuple[int, int]]:
     spans = []
     sentence_start = start
-    for match in _BOUNDARY.finditer(text, start, end):
+    marker = _LIST_MARKER.match(text, start, end)
+    if marker:
+        spans.append((start, marker.end()))
+        sentence_start = marker.end()
+    for match in _BOUNDARY.finditer(text, sentence_start, end):
         if _ends_with_abbreviation(text, sentence_start, match.start()):
             continue
         trimmed = _trim(text, sentence_start, match.end())

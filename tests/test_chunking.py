@@ -536,8 +536,16 @@ def test_split_sentences_within_a_line(text: str, expected: list[str]) -> None:
 
 def test_list_numbers_stand_apart_so_that_quotes_can_leave_them_out() -> None:
     """Gold quotes of numbered decisions leave the number out ("That the contract ... be awarded;")."""
-    text = "2.\u00a0\u00a0 That the contract be awarded;\n10. Integrated Education Capital Programme Update"
-    assert sentences(text) == ["2.", "That the contract be awarded;", "10.", "Integrated Education Capital Programme Update"]
+    text = (
+        "2.\u00a0\u00a0 That the contract be awarded;\n10. Integrated Education Capital Programme Update\n"
+        "2a. approve the precept and;\nb.\u00a0\u00a0 Adult Social Care had an overspend. It grew.\niv. noted the risks\n"
+        "J. Smith said so.\n(iii) That it be repeated.\ne.g. this one"
+    )
+    assert sentences(text) == [
+        "2.", "That the contract be awarded;", "10.", "Integrated Education Capital Programme Update",
+        "2a.", "approve the precept and;", "b.", "Adult Social Care had an overspend.", "It grew.", "iv.", "noted the risks",
+        "J. Smith said so.", "(iii) That it be repeated.", "e.g. this one",
+    ]
 
 
 def test_line_breaks_always_end_a_sentence() -> None:
