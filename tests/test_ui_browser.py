@@ -13,8 +13,10 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from html import escape
 from pathlib import Path
 
+import httpx
 import pytest
 import uvicorn
 from playwright.sync_api import Browser, Dialog, Page, expect, sync_playwright
@@ -24,6 +26,8 @@ from minutes.settings import Settings
 from rag.engine import Engine, shared_embedder
 from server.app import create_app
 from ui.app import start_ui
+from ui.client import Answer, Filters, MinutesClient
+from ui.render import Turn, citation_url, render_conversation
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
@@ -32,6 +36,10 @@ CHROMIUM_ARGS = [
     "--disable-component-update", "--disable-sync", "--no-first-run",
 ]
 SCREENSHOT = ROOT / "docs" / "screenshot-answer.png"
+# Installed by scripts/install-browser.sh; injected into each page checked for accessibility.
+AXE = ROOT / "var" / "node" / "node_modules" / "axe-core" / "axe.min.js"
+WCAG_AA_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+BLOCKING_IMPACTS = ("serious", "critical")
 ANSWER_TIMEOUT_MS = 60_000
 SCRIPT_TEXT = "<script>alert(1)</script>"
 LINK_TEXT = "[click](javascript:alert(1))"
@@ -46,6 +54,7 @@ the allotment holders association was consulted on the allotment rent increase {
 Members noted that allotment waiting lists had grown <img src=x onerror=alert(2)> during the year.
 """
 HOSTILE_QUESTION = "What did the committee agree about allotment rents?"
+HOSTILE_COUNCIL = "Parkshire Council"
 
 pytestmark = [
     pytest.mark.slow,
@@ -65,6 +74,7 @@ class _Service:
     """The real FastAPI service on a free port, in a background thread."""
 
     def __init__(self, settings: Settings, engine: Engine) -> None:
+        self.settings = settings
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         config = uvicorn.Config(
@@ -121,21 +131,27 @@ def ui_url(settings: Settings, service: _Service) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def hostile_ui_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The UI over a service whose only minutes are the crafted hostile file."""
+def hostile_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[_Service]:
+    """A service whose only minutes are the crafted hostile file, of a known council."""
     corpus = tmp_path_factory.mktemp("hostile-corpus")
     (corpus / "allotments.txt").write_text(HOSTILE_MINUTES, encoding="utf-8")
     sidecar = {
         "file": "allotments.txt", "committee": "Parks and Open Spaces Committee", "meeting_date": "2019-03-04",
-        "title": "Allotment rents <b>bold</b>", "url": "javascript:alert(3)",
+        "council": HOSTILE_COUNCIL, "title": "Allotment rents <b>bold</b>", "url": "javascript:alert(3)",
     }
     (corpus / "sources.jsonl").write_text(json.dumps(sidecar) + "\n", encoding="utf-8")
     settings = _index(corpus, tmp_path_factory.mktemp("hostile-index"))
     running = _Service(settings, Engine.open(settings.index_dir, settings)).start()
-    demo = start_ui(settings, running.url, "127.0.0.1", _free_port())
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="module")
+def hostile_ui_url(hostile_service: _Service) -> Iterator[str]:
+    """The UI over the hostile service."""
+    demo = start_ui(hostile_service.settings, hostile_service.url, "127.0.0.1", _free_port())
     yield demo.local_url
     demo.close()
-    running.stop()
 
 
 @pytest.fixture(scope="module")
@@ -248,6 +264,7 @@ def test_hostile_minutes_text_is_shown_as_text(page: Page, hostile_ui_url: str, 
     expect(reply.locator(".mqa-answer-text")).to_contain_text(SCRIPT_TEXT)
     expect(reply.locator(".mqa-answer-text")).to_contain_text(LINK_TEXT)
     expect(reply.locator(".mqa-source-title").first).to_contain_text("Allotment rents <b>bold</b>")
+    expect(reply.locator("strong.mqa-meeting").first).to_contain_text(f"({HOSTILE_COUNCIL}):")
     page.wait_for_timeout(500)  # give any injected handler the chance to fire
     assert dialogs == []
     assert page.locator("#mqa-conversation script, #mqa-conversation img, #mqa-conversation b").count() == 0
@@ -286,3 +303,117 @@ def test_stopped_service_gives_a_clear_error(page: Page, browser: Browser, setti
         expect(page.locator("#mqa-coverage")).to_contain_text("not reachable")
     finally:
         demo.close()
+
+
+def _axe_violations(page: Page) -> list[dict]:
+    """axe-core's WCAG 2.x A/AA violations on ``page`` as it stands, every impact."""
+    assert AXE.exists(), f"axe-core is missing at {AXE}: run scripts/install-browser.sh"
+    # evaluate() runs outside the page's Content-Security-Policy, which forbids injected scripts.
+    page.evaluate(AXE.read_text(encoding="utf-8"))
+    return page.evaluate(
+        """tags => axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})
+            .then(result => result.violations.map(v => ({
+                id: v.id, impact: v.impact, help: v.help,
+                nodes: v.nodes.map(n => ({target: n.target.join(' '), summary: n.failureSummary}))})))""",
+        WCAG_AA_TAGS,
+    )
+
+
+def _blocking(violations: list[dict]) -> str:
+    """The serious and critical violations, one line per element, for the assertion message."""
+    return "\n".join(
+        f"{v['impact']} {v['id']} ({v['help']}): {node['target']}"
+        for v in violations if v["impact"] in BLOCKING_IMPACTS for node in v["nodes"]
+    )
+
+
+def test_pages_meet_wcag_aa_by_axe(page: Page, ui_url: str) -> None:
+    page.goto(ui_url)
+    expect(page.locator(".mqa-example").first).to_be_visible()
+    found = {"empty page": _axe_violations(page)}
+
+    _ask(page, "what did the board say about workforce risk?")
+    expect(_newest_reply(page)).to_have_class(re.compile("mqa-answer"))
+    found["answered page"] = _axe_violations(page)
+
+    _ask(page, "What is the capital of France?")
+    expect(_newest_reply(page)).to_have_class(re.compile("mqa-abstain"))
+    found["abstention"] = _axe_violations(page)
+
+    with page.context.expect_page() as opened:
+        page.locator("li.mqa-source").first.get_by_role("link", name="Open the highlighted passage").click()
+    view = opened.value
+    expect(view.locator("mark#cited")).to_be_visible()
+    found["document view"] = _axe_violations(view)
+
+    report = {name: _blocking(violations) for name, violations in found.items()}
+    print(json.dumps(found, indent=1))  # every impact, shown by pytest when the test fails
+    assert not any(report.values()), "\n".join(f"{name}:\n{text}" for name, text in report.items() if text)
+
+
+def test_keyboard_alone_asks_hears_the_answer_and_opens_a_source(page: Page, ui_url: str) -> None:
+    page.goto(ui_url)
+    expect(page.locator(".mqa-example").first).to_be_visible()
+    box = page.locator("#mqa-question textarea")
+    expect(box).to_be_focused()  # the page opens ready to type
+    expect(box).to_have_accessible_name("Your question")
+
+    page.keyboard.type("what did the board say about workforce risk?")
+    page.keyboard.press("Enter")
+    expect(_newest_reply(page)).to_have_class(re.compile("mqa-answer"))
+
+    # The live region says the answer itself, without markers, for a screen reader to announce.
+    status = page.locator("#mqa-conversation [role=status]")
+    expect(status).to_have_attribute("aria-live", "polite")
+    expect(status).to_contain_text("From the minutes, ")
+    expect(status).to_contain_text("workforce")
+    expect(status).not_to_contain_text("[1]")
+
+    expect(box).to_be_focused()  # ready for a follow-up
+    page.keyboard.press("Tab")
+    expect(page.locator("#mqa-ask")).to_be_focused()
+    # Backwards from the question box: the conversation comes before it, its last link first.
+    box.focus()
+    page.keyboard.press("Shift+Tab")
+    link = page.locator("#mqa-conversation a:focus")
+    expect(link).to_have_text("Open the highlighted passage")
+    outline = link.evaluate("a => [getComputedStyle(a).outlineStyle, parseFloat(getComputedStyle(a).outlineWidth)]")
+    assert outline[0] != "none" and outline[1] >= 2, outline  # focus is visible
+
+    with page.context.expect_page() as opened:
+        page.keyboard.press("Enter")
+    expect(opened.value.locator("mark#cited")).to_be_in_viewport()
+
+
+def test_a_real_answer_with_a_council_has_its_meeting_heading_bolded(hostile_service: _Service) -> None:
+    client = MinutesClient(hostile_service.url, 60)
+    try:
+        answer = client.ask(HOSTILE_QUESTION)
+    finally:
+        client.close()
+    # The service heads the meeting's sentences "Committee, date (Council): "; the UI must bold exactly that.
+    ending = f"({HOSTILE_COUNCIL}): "
+    assert not answer.abstained and ending in answer.answer, answer.answer
+    heading = next(part for part in answer.answer.split("\n\n") if ending in part).split(ending)[0] + ending[:-2]
+
+    html = render_conversation([Turn(HOSTILE_QUESTION, Filters(), answer=answer)], hostile_service.url)
+
+    assert f'<strong class="mqa-meeting">{escape(heading)}:</strong> ' in html
+
+
+def test_a_real_response_with_a_direct_answer_shows_it_first(hostile_service: _Service) -> None:
+    body = httpx.post(f"{hostile_service.url}/ask", json={"question": HOSTILE_QUESTION}, timeout=60).json()
+    assert "direct_answer" in body  # the contract's field, not yet filled by the read path
+    quote = body["citations"][0]["quote"]
+    words = quote[quote.index("rise by") : quote.index(SCRIPT_TEXT) + len(SCRIPT_TEXT)]  # hostile, as quoted
+    body["direct_answer"] = {"text": words, "citation": 1}
+    answer = Answer.model_validate(body)
+
+    html = render_conversation([Turn(HOSTILE_QUESTION, Filters(), answer=answer)], hostile_service.url)
+
+    cite_url = escape(citation_url(answer, answer.citations[0], hostile_service.url) or "")
+    assert (
+        f'<p class="mqa-direct"><strong>Answer:</strong> <span class="mqa-direct-text">{escape(words)}</span> '
+        f'<a class="mqa-cite" href="{cite_url}"'
+    ) in html
+    assert html.index("mqa-direct") < html.index("mqa-answer-text") and "<script" not in html

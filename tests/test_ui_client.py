@@ -111,6 +111,18 @@ def test_ask_sends_question_and_filters_and_reads_the_contract(stand_in: str) ->
     assert _StandIn.requests[-1] == ("/ask", {"question": "Unfiltered?"})
 
 
+def test_ask_reads_the_direct_answer_when_there_is_one(stand_in: str, routes: dict[str, tuple[int, object]]) -> None:
+    client = MinutesClient(stand_in, 5)
+    assert client.ask("Who agreed?").direct_answer is None  # absent, as from an older service
+    routes["/ask"] = (200, {**ANSWER, "direct_answer": None})
+    assert client.ask("Who agreed?").direct_answer is None
+
+    routes["/ask"] = (200, {**ANSWER, "direct_answer": {"text": "It was agreed", "citation": 1}})
+    direct = client.ask("Who agreed?").direct_answer
+
+    assert direct is not None and (direct.text, direct.citation) == ("It was agreed", 1)
+
+
 def test_facets_documents_and_health(stand_in: str, routes: dict[str, tuple[int, object]]) -> None:
     client = MinutesClient(stand_in, 5)
 

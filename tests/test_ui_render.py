@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import date
+from html import escape
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -11,10 +13,38 @@ import pytest
 from ui.app import parse_filters, question_problem
 from ui.client import Answer, Citation, DocumentSummary, Facets, Filters, Passage, Source
 from ui.examples import example_questions
-from ui.render import ABSTAIN_HEADING, Turn, citation_url, render_conversation, safe_url
+from ui.render import ABSTAIN_HEADING, Turn, announcement, citation_url, render_conversation, safe_url, split_meeting_heading
 
 API = "http://127.0.0.1:8000"
 HOSTILE = "<script>alert(1)</script> and [click](javascript:alert(1)) and <img src=x onerror=alert(2)>"
+_BULLET = "·\u00a0\u00a0\u00a0\u00a0\u00a0\u00a0 "
+# A real POST /ask response over the sample index (passage text shortened), as JSON, with what the
+# service adds when it knows more: a council (its heading then ends "(Council)") and a direct answer.
+REAL_ASK_JSON = json.dumps({
+    "question": "who chairs the integrated care partnership?",
+    "answer": "Integrated Care System Development and Development of the Draft Integrated Care Strategy "
+              "(Herefordshire Council): The ICP would be co-chaired by the two Health and Wellbeing Chairs, "
+              "reflecting the joint working approach. [1]",
+    "abstained": False,
+    "direct_answer": {"text": "the two Health and Wellbeing Chairs", "citation": 1},
+    "citations": [{
+        "n": 1, "passage_id": "004-9c3bc0e0b6f5359f-e4f6852a:0001",
+        "quote": f"{_BULLET}the ICP would be co-chaired by the two Health and Wellbeing Chairs, reflecting the joint working approach",
+    }],
+    "passages": [{
+        "id": "004-9c3bc0e0b6f5359f-e4f6852a:0001", "rank": 1, "score": 1.6,
+        "text": f"{_BULLET}the ICP would be co-chaired by the two Health and Wellbeing Chairs, reflecting the joint "
+                f"working approach\n\n{_BULLET}the important role of public health",
+        "source": {
+            "doc_id": "004-9c3bc0e0b6f5359f-e4f6852a", "file": "004_9c3bc0e0b6f5359f.txt", "start": 1162, "end": 2236,
+            "page": None, "council": "Herefordshire Council", "committee": None, "meeting_date": None,
+            "title": "Integrated Care System Development and Development of the Draft Integrated Care Strategy",
+            "url": None,
+            "view_url": f"{API}/documents/004-9c3bc0e0b6f5359f-e4f6852a/view?start=1162&end=2236#cited",
+        },
+    }],
+    "suggestions": [],
+})
 
 
 def _passage(text: str, *, start: int = 100, url: str | None = None, title: str = "Workforce", **source: str) -> Passage:
@@ -127,8 +157,101 @@ def test_pending_and_error_turns_and_filters_note() -> None:
 
     assert "Searching the minutes" in html
     assert "Only committee: Cabinet, from 1 January 2018" in html
-    assert 'role="alert"' in html and "The service is down." in html
+    assert 'class="mqa-reply mqa-error"' in html and "The service is down." in html
     assert "Ask a question about the council minutes" in render_conversation([], API)
+
+
+def test_a_live_region_announces_what_the_newest_turn_brought() -> None:
+    answer = Answer.model_validate_json(REAL_ASK_JSON)
+    abstained = Answer(question="q", answer=ABSTAIN_HEADING, abstained=True)
+
+    assert announcement(Turn("q", Filters())) == "Searching the minutes…"
+    assert announcement(Turn("q", Filters(), error="The service is down.")) == "No answer. The service is down."
+    assert announcement(Turn("q", Filters(), answer=abstained)) == ABSTAIN_HEADING
+    spoken = announcement(Turn("q", Filters(), answer=answer))
+    assert spoken.startswith("Answer: the two Health and Wellbeing Chairs. From the minutes, 1 source: ")
+    assert "co-chaired" in spoken and "[1]" not in spoken
+    # The live region leads the conversation, so Gradio's in-place update keeps the same element.
+    html = render_conversation([Turn("q1", Filters(), answer=abstained), Turn("q2", Filters(), answer=answer)], API)
+    assert re.match(
+        r'<section class="mqa-conversation" aria-label="Conversation" tabindex="0">'
+        r'<div class="mqa-sr-only" role="status" aria-live="polite" aria-atomic="true">Answer: the two', html
+    )
+    assert re.search(r'role="status"[^>]*></div>', render_conversation([], API))
+
+
+def test_the_direct_answer_leads_the_reply_cited_like_the_others() -> None:
+    answer = Answer.model_validate_json(REAL_ASK_JSON)
+
+    html = render_conversation([Turn(answer.question, Filters(), answer=answer)], API)
+
+    direct = re.search(r'<p class="mqa-direct">(.*?)</p>', html)
+    assert direct is not None and html.index("mqa-direct") < html.index("mqa-answer-text")
+    assert direct.group(1).startswith(
+        '<strong>Answer:</strong> <span class="mqa-direct-text">the two Health and Wellbeing Chairs</span> '
+    )
+    link = re.search(r'<a class="mqa-cite" href="([^"]+)"[^>]*>\[1\]</a>$', direct.group(1))
+    assert link is not None and link.group(1) == escape(citation_url(answer, answer.citations[0], API) or "")
+
+
+def test_a_direct_answer_the_answer_text_opens_with_is_shown_once() -> None:
+    # The read path may also write the direct answer as the first paragraph of its plain-text answer.
+    body = json.loads(REAL_ASK_JSON)
+    body["answer"] = f"the two  Health and Wellbeing Chairs [1]\n\n{body['answer']}"
+    answer = Answer.model_validate(body)
+    plain = Answer.model_validate_json(REAL_ASK_JSON)
+
+    html = render_conversation([Turn(answer.question, Filters(), answer=answer)], API)
+
+    assert html == render_conversation([Turn(plain.question, Filters(), answer=plain)], API)
+    assert re.search(r'<div class="mqa-answer-text"><p><strong class="mqa-meeting">[^<]*</strong>[^<]*<a ', html)
+
+
+def test_the_direct_answer_is_escaped_and_its_own_brackets_are_not_links() -> None:
+    answer = Answer.model_validate_json(REAL_ASK_JSON)
+    answer.direct_answer.text = HOSTILE + " [1]"
+    without_citation = answer.model_copy(update={"direct_answer": answer.direct_answer.model_copy(update={"citation": 7})})
+
+    html = render_conversation([Turn("q", Filters(), answer=answer)], API)
+    uncited = render_conversation([Turn("q", Filters(), answer=without_citation)], API)
+
+    assert "<script" not in html and "<img" not in html
+    assert f'<span class="mqa-direct-text">{escape(HOSTILE)} [1]</span> <a class="mqa-cite"' in html
+    assert re.search(r'<p class="mqa-direct">.*\[1\]</span></p>', uncited)  # no [7] to link to: no marker
+
+
+def test_the_meeting_heading_is_the_services_own_council_included() -> None:
+    answer = Answer.model_validate_json(REAL_ASK_JSON)
+
+    html = render_conversation([Turn(answer.question, Filters(), answer=answer)], API)
+
+    assert (
+        '<strong class="mqa-meeting">Integrated Care System Development and Development of the Draft Integrated '
+        "Care Strategy (Herefordshire Council):</strong> The ICP would be co-chaired"
+    ) in html
+
+
+@pytest.mark.parametrize(
+    ("quote", "paragraph", "heading"),
+    [
+        # A colon inside the quoted sentence is not a heading, with or without one before it.
+        ("Resolved: that the budget be approved", "Resolved: that the budget be approved. [1]", ""),
+        ("Resolved: that the budget be approved", "Cabinet, 1 May 2018: Resolved: that the budget be approved. [1]",
+         "Cabinet, 1 May 2018"),
+        # A heading may hold a colon of its own (an item title), and the quote a list marker the service drops.
+        ("(iv) the fees would rise", "Item 5: Fees, 1 May 2018 (York Council): The fees would rise. [1]",
+         "Item 5: Fees, 1 May 2018 (York Council)"),
+        ("Note: fees were discussed", "Note: fees were discussed [1]", ""),
+        ("12.10.3. Fees: the fees would rise", "Cabinet: Fees: the fees would rise. [1]", "Cabinet"),
+    ],
+)
+def test_meeting_headings_are_found_from_the_answer_text(quote: str, paragraph: str, heading: str) -> None:
+    answer = _answer(_passage(quote), quote, paragraph)
+
+    found, rest = split_meeting_heading(paragraph, answer)
+
+    assert found == heading
+    assert (f"{heading}: {rest}" if heading else rest) == paragraph
 
 
 def test_example_questions_come_from_the_loaded_documents() -> None:

@@ -20,6 +20,7 @@ import gradio as gr  # noqa: E402  (must follow the analytics switch above)
 
 from minutes.settings import Settings  # noqa: E402
 
+from .accessibility import accessibility_head  # noqa: E402
 from .client import DocumentSummary, Facets, Filters, MinutesClient, ServiceError  # noqa: E402
 from .examples import MAX_EXAMPLES, example_questions  # noqa: E402
 from .render import Turn, human_date, render_conversation  # noqa: E402
@@ -60,8 +61,9 @@ def build_app(settings: Settings, api_url: str | None = None) -> gr.Blocks:
                     js_on_load=SCROLL_TO_NEWEST_TURN,
                 )
                 notice = gr.HTML("", elem_id="mqa-notice", elem_classes=["mqa-flush"])
-                with gr.Row(equal_height=True):
+                with gr.Row(equal_height=True, elem_id="mqa-ask-row"):
                     question = gr.Textbox(
+                        label="Your question",
                         show_label=False,
                         placeholder="Ask a question about the minutes, then press Enter",
                         lines=1,
@@ -85,9 +87,9 @@ def build_app(settings: Settings, api_url: str | None = None) -> gr.Blocks:
                 new_conversation = gr.Button(
                     "Start a new conversation", size="sm", variant="secondary", elem_id="mqa-new"
                 )
-            with gr.Column(scale=1, min_width=260):
+            with gr.Column(scale=1, min_width=260, elem_id="mqa-filters"):
                 gr.HTML(
-                    "<h3>Filters</h3><p>Applied to every question you ask.</p>", elem_id="mqa-filters-heading"
+                    "<h2>Filters</h2><p>Applied to every question you ask.</p>", elem_id="mqa-filters-heading"
                 )
                 committee = gr.Dropdown(
                     label="Committee", choices=[("All committees", ALL)], value=ALL, elem_id="mqa-committee"
@@ -214,6 +216,7 @@ def start_ui(
         footer_links=[],
         theme=theme(),
         css=CSS,
+        head=accessibility_head(),
     )
     return demo
 

@@ -65,12 +65,20 @@ class Citation(_Lenient):
     quote: str
 
 
+class DirectAnswer(_Lenient):
+    """The words that answer the question, quoted from the minutes; ``citation`` is its [n]."""
+
+    text: str
+    citation: int
+
+
 class Answer(_Lenient):
     """The service's reply to a question."""
 
     question: str
     answer: str
     abstained: bool
+    direct_answer: DirectAnswer | None = None
     citations: list[Citation] = Field(default_factory=list)
     passages: list[Passage] = Field(default_factory=list)
     suggestions: list[str] = Field(default_factory=list)

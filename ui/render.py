@@ -14,13 +14,16 @@ from dataclasses import dataclass
 from datetime import date
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
-from .client import Answer, Citation, Filters, Passage
+from .client import Answer, Citation, Filters
 
 ABSTAIN_HEADING = "The minutes I have don't cover this."
 QUOTE_MAX_CHARS = 320
 _MARKER = re.compile(r"\[(\d+)\]")
 _LIST_BULLET = re.compile(r"^[·•▪●◦‣∙*–-]\s+")
 _UNSAFE_URL_CHARS = re.compile(r"[\s\x00-\x1f\x7f\"'<>`\\]")
+# What the service may drop from the start of a quote when it shows it ("·", "(iv)", "12.3."): one
+# token, never a colon (so a colon inside the quote is never taken for the heading's).
+_DROPPED_LIST_MARKER = re.compile(r"^[^\s:]+ $")
 
 
 @dataclass(frozen=True)
@@ -34,10 +37,31 @@ class Turn:
 
 
 def render_conversation(turns: Sequence[Turn], api_url: str) -> str:
-    """The whole conversation, oldest first; a short welcome when it is empty."""
+    """The whole conversation, oldest first; a short welcome when it is empty.
+
+    Its first element is a live region saying what the newest turn brought, so a screen reader
+    announces each answer without the member having to find it.
+    """
     if not turns:
-        return _wrap(_welcome())
-    return _wrap("".join(render_turn(turn, index, api_url) for index, turn in enumerate(turns)))
+        return _wrap(_welcome(), "")
+    body = "".join(render_turn(turn, index, api_url) for index, turn in enumerate(turns))
+    return _wrap(body, announcement(turns[-1]))
+
+
+def announcement(turn: Turn) -> str:
+    """What a screen reader should say about ``turn``: its state, and the answer as plain words."""
+    if turn.error is not None:
+        return f"No answer. {turn.error}"
+    if turn.answer is None:
+        return "Searching the minutes…"
+    if turn.answer.abstained:
+        return ABSTAIN_HEADING
+    # Citation markers read aloud as "left bracket one" are noise; the links stay in the conversation.
+    words = " ".join(_MARKER.sub("", " ".join(answer_paragraphs(turn.answer))).split())
+    direct = turn.answer.direct_answer
+    lead = f"Answer: {' '.join(direct.text.split())}. " if direct is not None and direct.text.strip() else ""
+    sources = len(turn.answer.citations)
+    return f"{lead}From the minutes, {sources} source{'' if sources == 1 else 's'}: {words}"
 
 
 def render_turn(turn: Turn, index: int, api_url: str) -> str:
@@ -57,16 +81,14 @@ def render_turn(turn: Turn, index: int, api_url: str) -> str:
         reply = render_abstention(turn.answer)
     else:
         reply = render_answer(turn.answer, index, api_url)
-    return f'<section class="mqa-turn" data-turn="{index}">{question}{reply}</section>'
+    return f'<article class="mqa-turn" data-turn="{index}" aria-label="Question {index + 1}">{question}{reply}</article>'
 
 
 def render_answer(answer: Answer, index: int, api_url: str) -> str:
-    """The answer with clickable [n] markers, then its numbered sources."""
+    """The direct answer if there is one, the answer with clickable [n] markers, then its numbered sources."""
     links = {citation.n: citation_url(answer, citation, api_url) for citation in answer.citations}
     paragraphs = "".join(
-        f"<p>{_answer_paragraph(paragraph, answer, links, index)}</p>"
-        for paragraph in re.split(r"\n\s*\n", answer.answer.strip())
-        if paragraph.strip()
+        f"<p>{_answer_paragraph(paragraph, answer, links, index)}</p>" for paragraph in answer_paragraphs(answer)
     )
     sources = "".join(_source_item(answer, citation, links[citation.n], index) for citation in answer.citations)
     sources_block = (
@@ -74,7 +96,7 @@ def render_answer(answer: Answer, index: int, api_url: str) -> str:
     )
     return (
         f'<div class="mqa-reply mqa-answer"><div class="mqa-who">From the minutes</div>'
-        f'<div class="mqa-answer-text">{paragraphs}</div>{sources_block}</div>'
+        f'{_direct_answer(answer, links, index)}<div class="mqa-answer-text">{paragraphs}</div>{sources_block}</div>'
     )
 
 
@@ -93,8 +115,9 @@ def render_abstention(answer: Answer) -> str:
 
 def render_error(message: str) -> str:
     """A problem the member can act on, in place of an answer."""
+    # No role="alert" here: the conversation's live region already announces it.
     return (
-        '<div class="mqa-reply mqa-error" role="alert"><div class="mqa-who">No answer</div>'
+        '<div class="mqa-reply mqa-error"><div class="mqa-who">No answer</div>'
         f'<p class="mqa-error-text">{_e(message)}</p></div>'
     )
 
@@ -143,24 +166,66 @@ def human_date(iso_date: str | None) -> str | None:
     return f"{parsed.day} {parsed:%B %Y}"
 
 
-def meeting_label(passage: Passage) -> str:
-    """'Health and Wellbeing Board, 13 February 2018', as the service heads each meeting's sentences."""
-    source = passage.source
-    return ", ".join(part for part in (source.committee or source.title, human_date(source.meeting_date)) if part)
+def answer_paragraphs(answer: Answer) -> list[str]:
+    """The answer text's paragraphs, white space folded, less a first one that only repeats the direct answer.
+
+    The service may open its answer text with the direct answer ("<text> [n]") for plain-text
+    readers; the UI shows that as its own "Answer:" line, so it is not shown twice.
+    """
+    paragraphs = [" ".join(part.split()) for part in re.split(r"\n\s*\n", answer.answer.strip()) if part.strip()]
+    direct = answer.direct_answer
+    if direct is not None and paragraphs and paragraphs[0] == f"{' '.join(direct.text.split())} [{direct.citation}]":
+        return paragraphs[1:]
+    return paragraphs
+
+
+def split_meeting_heading(paragraph: str, answer: Answer) -> tuple[str, str]:
+    """``(heading, rest)`` when ``paragraph`` (white space folded) opens with the service's meeting heading.
+
+    Without one it is ``("", paragraph)``.
+
+    The service writes each meeting's sentences as "<heading>: <sentence> [n] …", the sentence
+    being citation n's quote as shown (white space folded, a list marker dropped, first letter
+    capitalised, a full stop added). The heading is whatever stands before that sentence: it is
+    found from the quote, never rebuilt from the source's fields, so it is exactly the service's
+    ("Committee, 13 February 2018 (Some Council)" today, whatever it becomes).
+    """
+    first = _MARKER.search(paragraph)
+    citation = next((c for c in answer.citations if first and c.n == int(first.group(1))), None)
+    if first is None or citation is None:
+        return "", paragraph
+    quote = _comparable(citation.quote)
+    # Earliest colon first: a quote may hold a colon of its own ("Resolved: that …").
+    for colon in re.finditer(": ", paragraph[: first.start()]):
+        shown = _comparable(paragraph[colon.end() : first.start()])
+        dropped = quote[: len(quote) - len(shown)]
+        if shown and quote.endswith(shown) and (not dropped or _DROPPED_LIST_MARKER.match(dropped)):
+            return paragraph[: colon.start()], paragraph[colon.end() :]
+    return "", paragraph
+
+
+def _comparable(text: str) -> str:
+    # A quote and the sentence shown for it differ only in spacing, case and a final full stop.
+    return " ".join(text.split()).rstrip(".").lower()
 
 
 def _answer_paragraph(paragraph: str, answer: Answer, links: dict[int, str | None], index: int) -> str:
-    text = " ".join(paragraph.split())
-    heading = ""
-    first = _MARKER.search(text)
-    citation = next((c for c in answer.citations if first and c.n == int(first.group(1))), None)
-    passage = answer.passage(citation.passage_id) if citation else None
-    label = meeting_label(passage) if passage else ""
-    if label and text.startswith(label + ": "):
-        # The service opens each meeting's sentences with "Committee, date: "; set it apart.
-        heading = f'<strong class="mqa-meeting">{_e(label)}:</strong> '
-        text = text[len(label) + 2 :]
-    return heading + _MARKER.sub(lambda match: _marker(match, links, index), _e(text))
+    heading, text = split_meeting_heading(paragraph, answer)
+    cited = _MARKER.sub(lambda match: _marker(match, links, index), _e(text))
+    return f'<strong class="mqa-meeting">{_e(heading)}:</strong> {cited}' if heading else cited
+
+
+def _direct_answer(answer: Answer, links: dict[int, str | None], index: int) -> str:
+    """'**Answer:** <the quoted words> [n]' above the supporting sentences, when the service gave one."""
+    direct = answer.direct_answer
+    if direct is None or not direct.text.strip():
+        return ""
+    # The words are minutes text: a bracketed number inside them is theirs, never made a link.
+    cite = f" {_cite_link(direct.citation, links[direct.citation], index)}" if direct.citation in links else ""
+    return (
+        f'<p class="mqa-direct"><strong>Answer:</strong> '
+        f'<span class="mqa-direct-text">{_e(" ".join(direct.text.split()))}</span>{cite}</p>'
+    )
 
 
 def _marker(match: re.Match[str], links: dict[int, str | None], index: int) -> str:
@@ -168,7 +233,10 @@ def _marker(match: re.Match[str], links: dict[int, str | None], index: int) -> s
     if number not in links:
         # A bracketed number inside the minutes' own text, not one of the service's citations.
         return match.group(0)
-    url = links[number]
+    return _cite_link(number, links[number], index)
+
+
+def _cite_link(number: int, url: str | None, index: int) -> str:
     label = f"[{number}]"
     if url is None:
         return f'<a class="mqa-cite" href="#mqa-t{index}-s{number}">{label}</a>'
@@ -247,8 +315,14 @@ def _welcome() -> str:
     )
 
 
-def _wrap(body: str) -> str:
-    return f'<div class="mqa-conversation">{body}</div>'
+def _wrap(body: str, announced: str) -> str:
+    # Focusable so that keyboard users can scroll it; the live region stays its first child so
+    # that Gradio's in-place update keeps the same element, which screen readers then re-read.
+    return (
+        '<section class="mqa-conversation" aria-label="Conversation" tabindex="0">'
+        f'<div class="mqa-sr-only" role="status" aria-live="polite" aria-atomic="true">{_e(announced)}</div>'
+        f"{body}</section>"
+    )
 
 
 def _e(text: str) -> str:

@@ -1,6 +1,8 @@
 """The UI's look: a system-font theme (no web fonts: it runs offline) and the conversation's CSS.
 
 Colours come from Gradio's theme variables where one fits, so light and dark mode both read well.
+Every text colour meets WCAG 2.2 AA contrast (4.5:1) on the background it is drawn on, and every
+control shows a visible focus outline: the browser tests check both with axe-core.
 """
 
 from __future__ import annotations
@@ -12,12 +14,40 @@ MONO_FONTS = ["ui-monospace", "SFMono-Regular", "Menlo", "Consolas", "monospace"
 
 
 def theme() -> gr.themes.Base:
-    """Gradio's default theme with local fonts: the default one fetches Google Fonts."""
-    return gr.themes.Default(primary_hue="teal", neutral_hue="slate", font=SYSTEM_FONTS, font_mono=MONO_FONTS)
+    """Gradio's default theme with local fonts (the default one fetches Google Fonts) and AA contrast.
+
+    The default's subdued text (slate 400 on white, 2.6:1), placeholder and teal 500 accent and
+    button (2.5:1 against white) are below AA; darker shades in light mode, lighter ones in dark mode.
+    """
+    return gr.themes.Default(primary_hue="teal", neutral_hue="slate", font=SYSTEM_FONTS, font_mono=MONO_FONTS).set(
+        body_text_color_subdued="*neutral_600",  # 7.6:1 on white
+        body_text_color_subdued_dark="*neutral_400",
+        input_placeholder_color="*neutral_500",  # 4.8:1 on white
+        input_placeholder_color_dark="*neutral_400",
+        color_accent="*primary_700",  # 5.5:1 on white; dark mode's lighter accent is in CSS below
+        color_accent_soft_dark="*neutral_800",  # subdued text on it 5.7:1
+        button_primary_background_fill="*primary_700",  # white text 5.5:1
+        button_primary_background_fill_hover="*primary_800",
+        button_primary_background_fill_dark="*primary_700",
+        button_primary_background_fill_hover_dark="*primary_800",
+    )
 
 
 CSS = """
 .gradio-container { max-width: 1200px !important; margin: 0 auto !important; }
+/* A clear outline on whatever has keyboard focus (WCAG 2.4.7), never hidden by Gradio's resets. */
+.gradio-container a:focus-visible, .gradio-container button:focus-visible,
+.gradio-container input:focus-visible, .gradio-container textarea:focus-visible,
+.gradio-container [tabindex]:focus-visible {
+  outline: 3px solid var(--color-accent) !important; outline-offset: 2px !important;
+}
+/* Gradio's theme has no dark value for the accent: a lighter teal keeps links readable there. */
+.dark { --color-accent: var(--primary-400); }
+/* Read by screen readers, not shown. */
+.mqa-sr-only {
+  position: absolute !important; width: 1px; height: 1px; padding: 0; margin: -1px; overflow: hidden;
+  clip: rect(0, 0, 0, 0); white-space: nowrap; border: 0;
+}
 /* Main-column HTML blocks line up with the inputs below them, without Gradio's inset. */
 .mqa-flush > .html-container { padding: 0 !important; }
 #mqa-header h1 { font-size: 1.6rem; margin: 0.2rem 0 0.1rem; }
@@ -47,6 +77,10 @@ CSS = """
   overflow-wrap: anywhere;
 }
 .mqa-meeting { display: block; margin-top: 0.25rem; }
+.mqa-conversation p.mqa-direct {
+  margin: 0.1rem 0 0.6rem; padding: 0.45rem 0.75rem; font-size: 1.05rem; border-radius: 6px;
+  background: var(--color-accent-soft); border-left: 4px solid var(--color-accent);
+}
 a.mqa-cite, span.mqa-cite {
   font-size: 0.78em; font-weight: 700; vertical-align: super; text-decoration: none;
   color: var(--color-accent); padding: 0 0.1em;
@@ -61,7 +95,8 @@ li.mqa-source { margin: 0.55rem 0 0; padding: 0; }
 .mqa-source-meta { font-size: 0.85rem; font-weight: 600; display: flex; align-items: flex-start; gap: 0.4rem; }
 .mqa-n {
   display: inline-flex; align-items: center; justify-content: center; min-width: 1.4rem; height: 1.4rem;
-  border-radius: 999px; background: var(--color-accent); color: white; font-size: 0.75rem; font-weight: 700;
+  border-radius: 999px; background: var(--button-primary-background-fill); color: var(--button-primary-text-color);
+  font-size: 0.75rem; font-weight: 700;
 }
 .mqa-source-title { font-size: 0.85rem; color: var(--body-text-color-subdued); margin: 0.1rem 0 0 1.8rem; }
 .mqa-conversation blockquote.mqa-quote {
@@ -96,6 +131,6 @@ ul.mqa-tips { margin: 0.2rem 0 0 1.2rem; font-size: 0.9rem; }
   font-weight: 400; border-radius: 999px; padding: 0.3rem 0.9rem;
 }
 #mqa-new { width: fit-content !important; align-self: flex-start; margin-top: 0.4rem; }
-#mqa-filters-heading h3 { margin: 0; font-size: 1.05rem; }
+#mqa-filters-heading h2 { margin: 0; font-size: 1.05rem; }
 #mqa-filters-heading p { margin: 0.1rem 0 0; font-size: 0.85rem; color: var(--body-text-color-subdued); }
 """
