@@ -1,149 +1,321 @@
 """Composing a short extractive answer from retrieved passages, every sentence cited.
 
-Pure logic: it receives passages and a function that scores sentences against the question,
-and returns the answer text with [n] markers and the citations, each quote an exact
-substring of its passage.
+Pure logic: it receives passages, their contextual headers, the index's idf statistics and a
+function that scores sentences against the question, and returns the answer text with [n]
+markers, the citations (each quote an exact substring of its passage) and, where the question
+asks for a person, an amount, a date, a number or a yes/no, the direct answer that opens it.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 
-from index.chunking import human_date, is_heading, split_sentences_by_line
-from index.sentences import split_sentences
+from index.chunking import human_date
+from index.keywords import keyword_tokens
 
-from .answer_kinds import expected_answer, holds_answer
-from .contract import Citation, Passage
-from .evidence import content_terms, coverage
-from .places import concerns
+from .answer_kinds import AnswerKind, Expectation, expected_answer, holds_answer
+from .contract import Citation, DirectAnswer, Passage
+from .direct import direct_answer_in
+from .evidence import GENERIC_TERMS, content_terms, weighted_share
+from .places import concerns, place_name
+from .question_parts import QuestionPart, question_parts
+from .units import Unit, answer_units
 
-SentenceScorer = Callable[[Sequence[str]], Sequence[float]]
+SpanScorer = Callable[[Sequence[tuple[Passage, int, int]]], Sequence[float]]
+"""Scores spans ``(passage, start, end)`` of passage texts against the question (cosine similarity)."""
 
-_MAX_SENTENCES = 4
-_MIN_WORDS = 5
-_MAX_EMBEDDED_SENTENCES = 24
-# A sentence without the kind of answer asked for ("how much?" and no amount) rarely answers.
-_WRONG_KIND_FACTOR = 0.8
-_LEADING_MARKER = re.compile(r"^([·•▪●◦‣∙\-*–]|\(?[a-z0-9ivx]{1,4}\)|\d{1,2}\.)\s+")
+_LEADING_MARKER = re.compile(r"^([·•▪●◦‣∙\-*–]|\(?[a-z0-9ivx]{1,4}\)|\d{1,2}(\.\d{1,2})*\.?)\s+")
 ABSTAIN_MESSAGE = "The minutes I have don't cover this."
+MISSING_PART_PREFIX = "The minutes I have don't say"
+
+# Sentences that describe the meeting's business rather than state anything: item purposes,
+# "the committee considered a report", "X presented the report", webcast and meeting lines.
+_META = re.compile(
+    r"^\W*(\d+(\.\d+)*\.?\s+)?(to (consider|receive|note|update|approve|recommend|agree|seek|inform|provide|present|"
+    r"report|discuss)\b|purpose\b|(the )?(committee|board|panel|forum|cabinet|council|executive|sub-committee|"
+    r"commission|members?|lead member) (considered|received|noted the report|was presented|were presented|had before it|"
+    r"was asked to consider)\b|this report\b|the report (provides|presents|sets out|outlines|gives)\b|meeting of\b|"
+    r"webcast\b|decision status\b|\d{2}/\d{2}/\d{4}\s*-)|\b(presented|introduced|outlined|provided|gave) (the|a|an|his|"
+    r"her|their) (\w+ )?(report|update|overview|presentation|briefing)\b|\bconsidered (a|the) report\b",
+    re.I,
+)
+# "What are councils doing...?", "Which authorities...": the answer spans meetings by design.
+_ACROSS_COUNCILS = re.compile(r"\b(councils|authorities|boroughs|districts|areas|each|both|compare|compared)\b", re.I)
+# Novel topic words that make a sentence fully informative: it says something beyond the question.
+_INFORMATIVE_WORDS = 10
+_SHORTLIST = 24
+# A unit already quoted answers a part when it covers the part's words within this of the best.
+_PART_TOLERANCE = 0.1
+
+
+@dataclass(frozen=True)
+class AnswerWeights:
+    """How sentences are scored and chosen; calibrated together with the abstention threshold."""
+
+    similarity: float = 0.45
+    coverage: float = 0.35
+    information: float = 0.2
+    wrong_kind_factor: float = 0.6
+    meta_factor: float = 0.5
+    keep_ratio: float = 0.75
+    other_meeting_ratio: float = 0.9
+    redundancy: float = 0.7
+    max_passages: int = 3
+    max_units: int = 6
 
 
 @dataclass(frozen=True)
 class ComposedAnswer:
     answer: str
     citations: list[Citation]
+    direct_answer: DirectAnswer | None = None
+    missing_parts: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
 class _Candidate:
     passage: Passage
-    start: int
-    end: int
+    unit: Unit
     score: float
+    coverage: float
+    tokens: frozenset[str]
 
     @property
     def quote(self) -> str:
-        return self.passage.text[self.start : self.end]
+        return self.passage.text[self.unit.start : self.unit.end]
+
+    @property
+    def where(self) -> tuple[str, int]:
+        return (self.passage.source.doc_id, self.passage.source.start + self.unit.start)
+
+
+@dataclass(frozen=True)
+class _Question:
+    """What scoring needs to know of a question or one part of it."""
+
+    text: str
+    terms: frozenset[str]
+    expectation: Expectation | None
 
 
 def compose_answer(
     question: str,
     expansions: Sequence[str],
     passages: Sequence[Passage],
-    similarity: SentenceScorer,
+    similarity: SpanScorer,
     max_words: int,
-    max_passages: int = 3,
+    headers: Mapping[str, str] | None = None,
+    idf: Mapping[str, float] | None = None,
     named_councils: frozenset[str] = frozenset(),
+    weights: AnswerWeights | None = None,
 ) -> ComposedAnswer:
-    """Pick the passages' sentences that best answer ``question`` and join them, cited.
+    """Pick the units of the passages that best answer ``question`` and join them, cited.
 
-    Sentences come from the top ``max_passages`` passages; each is scored by its similarity
-    to the question, the share of the question's topic words it contains, and its passage's
-    rank; one without the kind of thing the question asks for (an amount, a person) loses some.
-    Passages of councils other than those the question names are not used. The best is always
-    kept; others must score close to it. Sentences are grouped by meeting (newest first), in
-    document order within a meeting.
+    Units (sentences, or a lead-in with its list) come from the top passages of the councils the
+    question names. Each is scored by its similarity to the question, the rarity-weighted share of
+    the question's topic words it holds (its passage's header counted with it), how much it says
+    beyond the question, and whether it holds the kind of answer asked for; sentences that only
+    describe the meeting's business lose. The best unit of the whole question and of each of its
+    parts (and of each council it compares) is kept, then others close to the best, without
+    repeating, within ``max_words``. Units are grouped by meeting, newest first.
     """
-    relevant = [p for p in passages if concerns(named_councils, p.source.council, p.text)]
-    candidates = _candidates(question, expansions, relevant[:max_passages], similarity)
-    chosen = _choose(candidates, max_words)
-    if not chosen:
+    weights = weights or AnswerWeights()
+    headers = headers or {}
+    idf = idf or {}
+    place_terms = frozenset(keyword_tokens([" ".join(map(place_name, named_councils))])[0]) if named_councils else frozenset()
+    relevant = [p for p in passages if _about(named_councils, p)] or [
+        p for p in passages if concerns(named_councils, p.source.council, p.text)
+    ]
+    relevant = relevant[: weights.max_passages]
+    whole = _question(question, expansions, place_terms)
+    candidates = _candidates(whole, relevant, similarity, headers, idf, max_words, weights)
+    if not candidates:
         return ComposedAnswer("", [])
-    return _render(chosen)
+    parts = [_question(part.text, expansions, place_terms) for part in question_parts(question)]
+    chosen, missing = _choose(whole, parts, candidates, named_councils, headers, idf, max_words, weights)
+    return _render(whole, chosen, missing)
+
+
+def _about(named_councils: frozenset[str], passage: Passage) -> bool:
+    """Whether an answer about ``named_councils`` may quote ``passage``: its council is one of them,
+    or its text names one. Minutes of an unknown council that never name it are used only when
+    nothing better is retrieved."""
+    if not named_councils:
+        return True
+    if passage.source.council is None:
+        return concerns(named_councils, "", passage.text)
+    return concerns(named_councils, passage.source.council, passage.text)
+
+
+def _question(text: str, expansions: Sequence[str], place_terms: frozenset[str]) -> _Question:
+    return _Question(text, frozenset(content_terms(text, expansions)) - place_terms, expected_answer(text))
 
 
 def _candidates(
-    question: str, expansions: Sequence[str], passages: Sequence[Passage], similarity: SentenceScorer
+    question: _Question,
+    passages: Sequence[Passage],
+    similarity: SpanScorer,
+    headers: Mapping[str, str],
+    idf: Mapping[str, float],
+    max_words: int,
+    weights: AnswerWeights,
 ) -> list[_Candidate]:
-    spans = []
-    seen: set[tuple[str, int, int]] = set()
+    units: list[tuple[Passage, Unit]] = []
+    seen: set[tuple[str, int]] = set()
     for passage in passages:
-        lines = set(split_sentences_by_line(passage.text))
-        for start, end in split_sentences(passage.text):
-            if (start, end) in lines and is_heading(passage.text[start:end]):
-                continue
+        for unit in answer_units(passage.text, max_words):
             # Overlapping passages share sentences; each is offered once.
-            where = (passage.source.doc_id, passage.source.start + start, passage.source.start + end)
-            if len(passage.text[start:end].split()) >= _MIN_WORDS and where not in seen:
+            where = (passage.source.doc_id, passage.source.start + unit.start)
+            if where not in seen:
                 seen.add(where)
-                spans.append((passage, start, end))
-    if not spans:
+                units.append((passage, unit))
+    if not units:
         return []
-    original = content_terms(question)
-    terms = content_terms(question, expansions)
-    lexical = [coverage(terms, passage.text[start:end], original) for passage, start, end in spans]
-    prior = [0.1 / passage.rank for passage, _, _ in spans]
+    texts = [passage.text[unit.start : unit.end] for passage, unit in units]
+    tokens = [frozenset(t) for t in keyword_tokens(texts)]
+    header_tokens = {p.id: frozenset(keyword_tokens([headers.get(p.id, "")])[0]) for p in passages}
+    coverages = [
+        weighted_share(question.terms, token_set | header_tokens[passage.id], idf)
+        for (passage, _), token_set in zip(units, tokens, strict=True)
+    ]
+    priors = [0.1 / passage.rank for passage, _ in units]
     # Embedding sentences is the costly step: only the lexically most promising are compared.
-    shortlist = sorted(range(len(spans)), key=lambda i: -(lexical[i] + prior[i]))[:_MAX_EMBEDDED_SENTENCES]
-    similarities = similarity([spans[i][0].text[spans[i][1] : spans[i][2]] for i in shortlist])
-    expectation = expected_answer(question)
+    shortlist = sorted(range(len(units)), key=lambda i: -(coverages[i] + priors[i]))[:_SHORTLIST]
+    similarities = similarity([(units[i][0], units[i][1].start, units[i][1].end) for i in shortlist])
     candidates = []
-    for i, cosine in zip(shortlist, similarities):
-        passage, start, end = spans[i]
-        score = 0.6 * float(cosine) + 0.4 * lexical[i] + prior[i]
-        if not holds_answer(expectation, passage.text[start:end]):
-            score *= _WRONG_KIND_FACTOR
-        candidates.append(_Candidate(passage, start, end, score))
-    return candidates
+    for i, cosine in zip(shortlist, similarities, strict=True):
+        passage, unit = units[i]
+        novel = tokens[i] - question.terms - header_tokens[passage.id] - GENERIC_TERMS
+        information = min(1.0, len(novel) / _INFORMATIVE_WORDS)
+        score = (
+            weights.similarity * float(cosine) + weights.coverage * coverages[i] + weights.information * information
+        ) + priors[i]
+        if not holds_answer(question.expectation, texts[i]):
+            score *= weights.wrong_kind_factor
+        if _META.search(texts[i]):
+            score *= weights.meta_factor
+        candidates.append(_Candidate(passage, unit, score, coverages[i], tokens[i]))
+    return sorted(candidates, key=lambda c: -c.score)
 
 
-def _choose(candidates: list[_Candidate], max_words: int) -> list[_Candidate]:
-    ordered = sorted(candidates, key=lambda c: -c.score)
-    if not ordered:
-        return []
-    best = ordered[0].score
-    chosen: list[_Candidate] = []
-    words = 0
-    for candidate in ordered:
+def _choose(
+    whole: _Question,
+    parts: Sequence[_Question],
+    candidates: list[_Candidate],
+    named_councils: frozenset[str],
+    headers: Mapping[str, str],
+    idf: Mapping[str, float],
+    max_words: int,
+    weights: AnswerWeights,
+) -> tuple[list[_Candidate], list[str]]:
+    """The units to quote, and the parts of the question none of them answers."""
+    chosen: list[_Candidate] = [candidates[0]]
+    missing: list[str] = []
+    # Every part of a multi-part question, and every council a comparison names, gets its own best unit.
+    if len(parts) > 1:
+        for part in parts:
+            best = _best_for_part(part, candidates, headers, idf, preferred=chosen)
+            if best is None:
+                missing.append(part.text)
+            elif best not in chosen:
+                chosen.append(best)
+    if len(named_councils) > 1:
+        for council in sorted(named_councils):
+            own = [c for c in candidates if concerns(frozenset({council}), c.passage.source.council, c.passage.text)]
+            if own and own[0] not in chosen:
+                chosen.append(own[0])
+    words = sum(len(c.quote.split()) for c in chosen)
+    best_score = candidates[0].score
+    for candidate in candidates[1:]:
+        if len(chosen) >= weights.max_units:
+            break
         length = len(candidate.quote.split())
-        if chosen and (candidate.score < 0.85 * best or words + length > max_words):
+        # Another meeting's sentence must be nearly as good as the best to join it.
+        same_meeting = candidate.passage.source.doc_id == candidates[0].passage.source.doc_id
+        ratio = weights.keep_ratio if same_meeting or _ACROSS_COUNCILS.search(whole.text) else weights.other_meeting_ratio
+        if candidate in chosen or candidate.score < ratio * best_score or words + length > max_words:
+            continue
+        if any(_overlap(candidate.tokens, other.tokens) > weights.redundancy for other in chosen):
             continue
         chosen.append(candidate)
         words += length
-        if len(chosen) == _MAX_SENTENCES:
-            break
-    return chosen
+    return chosen, missing
 
 
-def _render(chosen: list[_Candidate]) -> ComposedAnswer:
+def _best_for_part(
+    part: _Question,
+    candidates: list[_Candidate],
+    headers: Mapping[str, str],
+    idf: Mapping[str, float],
+    preferred: Sequence[_Candidate],
+) -> _Candidate | None:
+    """The candidate that best covers ``part`` and holds the kind of answer it asks for, if any;
+    one already ``preferred`` wins when it covers the part nearly as well."""
+    shares: dict[int, float] = {}
+    for position, candidate in enumerate(candidates):
+        if holds_answer(part.expectation, candidate.quote):
+            header = frozenset(keyword_tokens([headers.get(candidate.passage.id, "")])[0])
+            shares[position] = weighted_share(part.terms, candidate.tokens | header, idf) if part.terms else candidate.coverage
+    if not shares or max(shares.values()) <= 0:
+        return None
+    top = max(shares.values())
+    for position, share in shares.items():
+        if candidates[position] in preferred and share >= top - _PART_TOLERANCE:
+            return candidates[position]
+    return candidates[max(shares, key=lambda position: (shares[position], -position))]
+
+
+def _overlap(a: frozenset[str], b: frozenset[str]) -> float:
+    return len(a & b) / max(1, min(len(a), len(b)))
+
+
+def _render(question: _Question, chosen: list[_Candidate], missing: list[str]) -> ComposedAnswer:
     groups: dict[str, list[_Candidate]] = {}
     for candidate in chosen:
         groups.setdefault(candidate.passage.source.doc_id, []).append(candidate)
-    ordered_groups = sorted(groups.values(), key=_group_order)
     citations: list[Citation] = []
+    number_of: dict[tuple[str, int], int] = {}
     paragraphs: list[str] = []
-    for group in ordered_groups:
-        group.sort(key=lambda c: (c.passage.source.start + c.start))
+    for group in sorted(groups.values(), key=_group_order):
+        group.sort(key=lambda c: c.where[1])
         sentences = []
         for candidate in group:
             number = len(citations) + 1
+            number_of[candidate.where] = number
             citations.append(Citation(n=number, passage_id=candidate.passage.id, quote=candidate.quote))
-            sentences.append(f"{_display(candidate.quote)} [{number}]")
+            sentences.append(f"{display(candidate.quote)} [{number}]")
         label = meeting_label(group[0].passage)
         paragraphs.append((f"{label}: " if label else "") + " ".join(sentences))
-    return ComposedAnswer("\n\n".join(paragraphs), citations)
+    direct = _direct(question, chosen, number_of)
+    if direct is not None:
+        paragraphs.insert(0, f"{direct.text} [{direct.citation}]")
+    paragraphs += [f"{MISSING_PART_PREFIX}: {part.rstrip(' ?')}?" for part in missing]
+    return ComposedAnswer("\n\n".join(paragraphs), citations, direct, missing)
+
+
+def _direct(
+    question: _Question, chosen: list[_Candidate], number_of: Mapping[tuple[str, int], int]
+) -> DirectAnswer | None:
+    """The words that answer the question, from the best chosen unit that holds them."""
+    expectation = question.expectation
+    if expectation is None:
+        return None
+    # The unit that best covers the question's words holds its answer more often than the one most like it.
+    for candidate in sorted(chosen, key=lambda c: (-c.coverage, -c.score)):
+        text = direct_answer_in(question.text, expectation, candidate.quote)
+        if text:
+            return DirectAnswer(text=text, citation=number_of[candidate.where])
+    if expectation.kind is AnswerKind.DATE:
+        # Nothing dated in the minutes' words: a decision recorded at a meeting was taken on its date.
+        decided = next((c for c in chosen if holds_answer(Expectation(AnswerKind.OUTCOME), c.quote)), None)
+        if decided is not None and decided.passage.source.meeting_date:
+            committee = decided.passage.source.committee
+            when = human_date(decided.passage.source.meeting_date)
+            text = f"At the {committee} meeting of {when}" if committee else f"At the meeting of {when}"
+            return DirectAnswer(text=text, citation=number_of[decided.where])
+    return None
 
 
 def _group_order(group: list[_Candidate]) -> tuple:
@@ -167,7 +339,7 @@ def meeting_label(passage: Passage) -> str:
     return label
 
 
-def _display(quote: str) -> str:
+def display(quote: str) -> str:
     """The sentence as it reads in the answer: list marker dropped, white space folded."""
     text = " ".join(quote.split())
     text = _LEADING_MARKER.sub("", text)

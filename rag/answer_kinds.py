@@ -23,6 +23,8 @@ class AnswerKind(Enum):
     PERCENT = "percent"
     NUMBER = "number"
     PERSON = "person"
+    DATE = "date"
+    OUTCOME = "outcome"
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,8 @@ class Expectation:
     offices: frozenset[str] = frozenset()
     given_numbers: frozenset[str] = frozenset()
     """Figures the question itself states ("20mph", "2023-25"): they are not its answer."""
+    yes_no: bool = False
+    """A closed question ("Did the cabinet approve...?"): answered "Yes" or "No" only when a sentence says so."""
 
 
 _MONEY_WORDS = (
@@ -45,6 +49,20 @@ _MONEY_QUESTION = re.compile(rf"\b({_MONEY_WORDS})\b", re.I)
 _WHAT_MONEY = re.compile(r"^\s*what\b[^?]{0,40}?\b(cost|costs|price|fee|fees|budget|amount|sum|spend|saving|savings)\b", re.I)
 _WHAT_DID_COST = re.compile(r"\bwhat did\b[^?]{0,60}\bcost\b", re.I)
 _PERCENT_QUESTION = re.compile(r"^\s*what\b(\s+\w+){0,3}?\s+(percentage|proportion|rate|share)\b", re.I)
+_HOW_BIG = re.compile(r"\bhow (big|large|high|low|far over|far under|much over|much under)\b|\bwhat (size|level|scale)\b", re.I)
+_DATE_QUESTION = re.compile(r"^\s*(when|by when|until when)\b|\b(what|which) (date|day|month|year)\b|\bfrom what date\b", re.I)
+# Questions about what was decided, or whether something was: their answer is a decision.
+_OUTCOME_QUESTION = re.compile(
+    r"\bhow did\b[^?]{0,80}\bvote\b|\b(what was|what were) the (outcome|result|decision)|\boutcome\b|"
+    r"\bwhat did\b[^?]{0,80}\b(decide|agree|resolve|approve|conclude)\b|\b(was|were)\b[^?]{0,80}\b(approved|agreed|"
+    r"refused|granted|rejected|adopted|supported|accepted|carried|passed)\b",
+    re.I,
+)
+_MAIN_CLAUSE = re.compile(r",\s*((who|whom|whose|what|which|how|when|where|why)\b)", re.I)
+_HOW_MANY = re.compile(r"\bhow many\b", re.I)
+# "Can you summarise...?" asks for something, not whether.
+_REQUEST = re.compile(r"^\s*(can|could|would|will) you\b", re.I)
+_YES_NO_QUESTION = re.compile(r"^\s*(is|are|was|were|did|does|do|has|have|had|will|would|can|could|should)\b", re.I)
 _NUMBER_QUESTION = re.compile(r"\b(how (many|far|long|often|high|low)|what (number|figure|total))\b", re.I)
 _PERSON_QUESTION = re.compile(
     r"^\s*(who|whom|whose)\b|\b(which|what) (councillors?|officers?|members?|cabinet members?|directors?|"
@@ -64,6 +82,39 @@ _NUMBER_WORD = re.compile(
     r"million|billion|dozen)\b",
     re.I,
 )
+_MONTHS = (
+    r"January|February|March|April|May|June|July|August|September|October|November|December|"
+    r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec"
+)
+_DATE = re.compile(
+    rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{_MONTHS})\.?(?:\s+\d{{4}})?\b|\b(?:{_MONTHS})\s+\d{{4}}\b|"
+    r"\b(?:spring|summer|autumn|winter|end of|early|late|mid)[\s-]+\d{4}\b|\b\d{1,2}/\d{1,2}/\d{2,4}\b|"
+    r"\b(?:by|from|until|in|before|after) (?:\d{4}(?:/\d{2})?)\b|\bQ[1-4] \d{4}\b",
+    re.I,
+)
+# What a sentence recording a decision says.
+_DECISION = re.compile(
+    r"\bRESOLVED\b|\b(agreed|approved|decided|resolved|refused|rejected|granted|endorsed|adopted|deferred|carried|"
+    r"lost|voted|unanimously|declined|accepted|supported|withdrawn|ratified|determined|permitted)\b|"
+    r"\b(be|were|was) (noted|approved|agreed|adopted|endorsed|refused|granted)\b",
+    re.I,
+)
+_NEGATION = re.compile(r"\b(not|no|never|declined to|refused to|against)\b[^.;]*$", re.I)
+_MONEY_SPAN = re.compile(
+    r"[£$€]\s?\d[\d,]*(?:\.\d+)?(?:\s?(?:m|bn|k|million|billion|thousand)\b)?(?:\s?pounds)?|"
+    r"\b\d[\d,]*(?:\.\d+)?\s?(?:million|billion|thousand)(?: pounds)?\b|\b\d[\d,]*(?:\.\d+)? pounds\b",
+    re.I,
+)
+_PERCENT_SPAN = re.compile(r"\b\d+(?:\.\d+)?\s?(?:%|per\s?cent\b|percent\b)", re.I)
+_NUMBER_SPAN = re.compile(
+    r"\b\d[\d,]*(?:\.\d+)?\b|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|"
+    r"thirty|forty|fifty|hundred|thousand|dozen)\b",
+    re.I,
+)
+_TITLED_NAME_SPAN = re.compile(
+    r"\b(?:Cllr|Councillor|Mr|Mrs|Ms|Miss|Mx|Dr|Professor|Prof|Sir|Dame|Lord|Lady|Baroness|Reverend|Rev|Mayor)\.?"
+    r"(?:\s+(?:[A-Z]\.\s*)*[A-Z][a-zA-Z'’-]+){1,3}"
+)
 _TITLED_NAME = re.compile(
     r"\b(Cllr|Councillor|Councillors|Mr|Mrs|Ms|Miss|Mx|Dr|Professor|Prof|Sir|Dame|Lord|Lady|Baroness|Baron|Reverend|Rev)"
     r"\.?\s+[A-Z]"
@@ -81,7 +132,13 @@ _NOT_SURNAMES = frozenset(
 
 
 def expected_answer(question: str) -> Expectation | None:
-    """What the question asks for, when it asks for something a sentence visibly holds or lacks."""
+    """What the question asks for, when it asks for something a sentence visibly holds or lacks.
+
+    "When the board reviewed its terms, what quorum did it settle on?" asks what its last
+    clause asks: a leading "when..." clause only sets the scene.
+    """
+    main = _MAIN_CLAUSE.search(question)
+    question = question[main.start(1) :] if main else question
     if _PERSON_QUESTION.search(question):
         offices = frozenset(keyword_tokens([question])[0]) & _OFFICES
         return Expectation(AnswerKind.PERSON, offices)
@@ -89,10 +146,18 @@ def expected_answer(question: str) -> Expectation | None:
     if _HOW_MUCH.search(question) or _WHAT_MONEY.search(question) or _WHAT_DID_COST.search(question):
         money = _MONEY_QUESTION.search(question) or not _HOW_MUCH.search(question)
         return Expectation(AnswerKind.MONEY if money else AnswerKind.NUMBER, given_numbers=given)
+    if (_HOW_BIG.search(question) or _NUMBER_QUESTION.search(question)) and _MONEY_QUESTION.search(question):
+        if not _HOW_MANY.search(question):
+            return Expectation(AnswerKind.MONEY, given_numbers=given)
     if _PERCENT_QUESTION.search(question):
         return Expectation(AnswerKind.PERCENT, given_numbers=given)
     if _NUMBER_QUESTION.search(question):
         return Expectation(AnswerKind.NUMBER, given_numbers=given)
+    if _DATE_QUESTION.search(question):
+        return Expectation(AnswerKind.DATE, given_numbers=given)
+    yes_no = bool(_YES_NO_QUESTION.search(question)) and not _REQUEST.search(question)
+    if yes_no or _OUTCOME_QUESTION.search(question):
+        return Expectation(AnswerKind.OUTCOME, given_numbers=given, yes_no=yes_no)
     return None
 
 
@@ -107,9 +172,53 @@ def holds_answer(expectation: Expectation | None, sentence: str) -> bool:
         return bool(_PERCENT.search(sentence))
     if kind is AnswerKind.NUMBER:
         return bool(_NUMBER_WORD.search(sentence)) or bool(set(_DIGITS.findall(sentence)) - expectation.given_numbers)
+    if kind is AnswerKind.DATE:
+        return any(_new_figure(match.group(0), expectation) for match in _DATE.finditer(sentence))
+    if kind is AnswerKind.OUTCOME:
+        return bool(_DECISION.search(sentence))
     if expectation.offices and not expectation.offices & set(keyword_tokens([sentence])[0]):
         return False
     return names_person(sentence) or bool(_AGENT.search(sentence))
+
+
+def answer_spans(expectation: Expectation, sentence: str) -> list[tuple[int, int]]:
+    """Where in ``sentence`` the things of the expected kind are: amounts, percentages, numbers,
+    dates or people's names, as ``(start, end)`` spans in order. Decisions have no span."""
+    kind = expectation.kind
+    if kind is AnswerKind.MONEY:
+        matches = _MONEY_SPAN.finditer(sentence)
+    elif kind is AnswerKind.PERCENT:
+        matches = _PERCENT_SPAN.finditer(sentence)
+    elif kind is AnswerKind.NUMBER:
+        matches = (m for m in _NUMBER_SPAN.finditer(sentence) if _new_figure(m.group(0), expectation))
+    elif kind is AnswerKind.DATE:
+        matches = (m for m in _DATE.finditer(sentence) if _new_figure(m.group(0), expectation))
+    elif kind is AnswerKind.PERSON:
+        return person_spans(sentence)
+    else:
+        return []
+    return [(m.start(), m.end()) for m in matches]
+
+
+def person_spans(text: str) -> list[tuple[int, int]]:
+    """Spans of people's names: a title and name ("Councillor Sirajul Islam") or a known given name and surname."""
+    spans = [(m.start(), m.end()) for m in _TITLED_NAME_SPAN.finditer(text)]
+    names = given_names()
+    for match in _CAPITALISED_PAIR.finditer(text):
+        first, last = match.group(1), match.group(2)
+        if first in names and last not in _NOT_SURNAMES and not any(s <= match.start() < e for s, e in spans):
+            spans.append((match.start(), match.end()))
+    return sorted(spans)
+
+
+def negated_near(sentence: str, position: int) -> bool:
+    """Whether a negation ("not", "no", "declined to") stands within a few words before ``position``."""
+    before = sentence[max(0, position - 40) : position]
+    return bool(_NEGATION.search(before))
+
+
+def _new_figure(text: str, expectation: Expectation) -> bool:
+    return not set(_DIGITS.findall(text)) <= expectation.given_numbers or not _DIGITS.search(text)
 
 
 def names_person(text: str) -> bool:

@@ -55,6 +55,14 @@ class Citation(BaseModel):
     quote: str
 
 
+class DirectAnswer(BaseModel):
+    """The words that answer the question (a person, an amount, a date, a decision), quoted
+    exactly from the minutes and cited, shown before the supporting sentences."""
+
+    text: str
+    citation: int = Field(description="The number n of the citation [n] this text is quoted from or dated by.")
+
+
 class SearchResponse(BaseModel):
     query: str
     passages: list[Passage]
@@ -64,6 +72,9 @@ class AskResponse(BaseModel):
     question: str
     answer: str
     abstained: bool
+    direct_answer: DirectAnswer | None = Field(
+        None, description="For who / when / how much / how many / which / yes-no questions: the answer's words first."
+    )
     citations: list[Citation]
     passages: list[Passage]
     suggestions: list[str] = Field(default_factory=list, description="When abstaining: filters or topics to try.")

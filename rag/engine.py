@@ -8,6 +8,7 @@ requests already running finish on the old one.
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -21,7 +22,7 @@ from index.records import Document
 from index.store import IndexReader, current_generation
 from minutes.settings import Settings
 
-from .answer import ABSTAIN_MESSAGE, compose_answer, meeting_label
+from .answer import ABSTAIN_MESSAGE, AnswerWeights, SpanScorer, compose_answer, meeting_label
 from .contract import AskResponse, Filters, Passage, SearchResponse, Source
 from .evidence import best_sentence_support, evidence_score
 from .glossary import Glossary
@@ -85,6 +86,7 @@ class Engine:
         self._check_model(reader)
         self.embedder = shared_embedder(settings.model, settings.embed_backend, settings.embed_cache_dir)
         self._generation = _Generation.open(reader, self.embedder, settings)
+        self._answer_weights = AnswerWeights()
 
     @classmethod
     def open(cls, index_dir: Path, settings: Settings) -> Engine:
@@ -129,10 +131,13 @@ class Engine:
             )
         composed = compose_answer(
             analysis.text, analysis.expansions, passages, self._sentence_similarity(analysis),
-            self.settings.answer_max_words, named_councils=ranked.named_councils,
+            self.settings.answer_max_words,
+            headers={passage.id: self._header(generation, passage) for passage in passages},
+            idf=generation.retriever.idf, named_councils=ranked.named_councils, weights=self._answer_weights,
         )
         return AskResponse(
-            question=question, answer=composed.answer, abstained=False, citations=composed.citations, passages=passages
+            question=question, answer=composed.answer, abstained=False, direct_answer=composed.direct_answer,
+            citations=composed.citations, passages=passages,
         )
 
     def _ranked(
@@ -229,11 +234,11 @@ class Engine:
             passages.append(Passage(id=passage_id, rank=rank, score=round(item.score, 6), text=text, source=source))
         return passages
 
-    def _sentence_similarity(self, analysis: QueryAnalysis):
+    def _sentence_similarity(self, analysis: QueryAnalysis) -> SpanScorer:
         query_vector = self.embedder.encode_query(analysis.dense_text)
 
-        def similarity(sentences):
-            vectors = self.embedder.encode(list(sentences), batch_size=64)
+        def similarity(spans: Sequence[tuple[Passage, int, int]]) -> np.ndarray:
+            vectors = self.embedder.encode([passage.text[start:end] for passage, start, end in spans], batch_size=64)
             return vectors @ query_vector if len(vectors) else np.zeros(0)
 
         return similarity

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence, Set as AbstractSet
 
 from index.keywords import keyword_tokens
 from index.sentences import split_sentences
@@ -15,7 +15,7 @@ from .places import concerns, place_name
 _WRONG_KIND_SHARE = 0.25
 
 # Words that every question about minutes uses and that say nothing about the topic.
-_GENERIC = frozenset(
+GENERIC_TERMS = frozenset(
     keyword_tokens(
         [
             "council councils committee committees board boards meeting meetings minutes say said says "
@@ -31,8 +31,8 @@ _GENERIC = frozenset(
 
 def content_terms(question: str, expansions: Sequence[str] = ()) -> set[str]:
     """Stemmed topic words of a question, without stop words and generic minutes vocabulary."""
-    return {token for token in keyword_tokens([question])[0] if token not in _GENERIC} | {
-        token for expansion in expansions for token in keyword_tokens([expansion])[0] if token not in _GENERIC
+    return {token for token in keyword_tokens([question])[0] if token not in GENERIC_TERMS} | {
+        token for expansion in expansions for token in keyword_tokens([expansion])[0] if token not in GENERIC_TERMS
     }
 
 
@@ -57,7 +57,7 @@ def best_sentence_support(
     header_tokens = set(keyword_tokens([header])[0]) if header else set()
     support = 0.0
     for sentence, tokens in zip(sentences, keyword_tokens(sentences), strict=True):
-        share = _weighted_share(terms, header_tokens | set(tokens), idf)
+        share = weighted_share(terms, header_tokens | set(tokens), idf)
         if not holds_answer(expectation, sentence):
             share *= _WRONG_KIND_SHARE
         support = max(support, share)
@@ -83,7 +83,8 @@ def evidence_score(
     return best
 
 
-def _weighted_share(terms: set[str], tokens: set[str], idf: dict[str, float]) -> float:
+def weighted_share(terms: AbstractSet[str], tokens: AbstractSet[str], idf: Mapping[str, float]) -> float:
+    """The idf-weighted share of ``terms`` found in ``tokens`` (terms the index never saw weigh the most)."""
     if not terms:
         return 0.0
     default = max(idf.values(), default=1.0)
