@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from eval.metrics import score_config
 from eval.questions import GoldQuote, Question
 from eval.runner import EvalError, HttpBackend, locate_gold, run_questions
 from rag.contract import AskResponse, Citation, Passage, Source
+from rag.engine import Engine
 
 
 def test_sample_eval_in_process_end_to_end(tmp_path: Path) -> None:
@@ -66,6 +68,26 @@ def test_sample_eval_in_process_end_to_end(tmp_path: Path) -> None:
     comparison = run_compare(tmp_path / "first" / "report.json", tmp_path / "second" / "report.json", console)
     assert comparison.configs == ["bm25"]
     assert comparison.metric_deltas["bm25"]["hit@10"][0] == comparison.metric_deltas["bm25"]["hit@10"][1]
+
+    # A conversation of two sample questions, the second a follow-up: asked with history if the
+    # engine takes one, else on their own, and the report says which.
+    first, second = (json.loads(line) for line in SAMPLE_QUESTIONS.read_text(encoding="utf-8").splitlines()[:2])
+    conversation = {"id": "conv", "turns": [first, second | {"followup": True}]}
+    (tmp_path / "conversation.jsonl").write_text(json.dumps(conversation) + "\n", encoding="utf-8")
+    talk = run_eval(
+        question_files=[tmp_path / "conversation.jsonl"],
+        corpus=[SAMPLE_CORPUS],
+        configs=["bm25"],
+        k=10,
+        out_dir=tmp_path / "conversation",
+        index_dir=index_dir,
+        console=console,
+    )
+    takes_history = "history" in inspect.signature(Engine.ask).parameters
+    assert talk["meta"]["history"] == ("passed" if takes_history else "unsupported")
+    followups = talk["configs"]["bm25"]["followups"]
+    assert (followups["with_history"] is not None) == takes_history and followups["standalone"]["n"] == 1
+    assert "## Follow-up turns" in (tmp_path / "conversation" / "report.md").read_text(encoding="utf-8")
 
 
 DOCUMENT = "Item 1. The board agreed the budget. Item 2. Any other business."
