@@ -34,6 +34,12 @@ class Source(BaseModel):
     meeting_date: str | None = None
     title: str | None = None
     url: str | None = None
+    reference: str | None = Field(
+        None,
+        description="Formal reference as staff write it: committee, meeting date, minute number, council "
+        "(and page for PDFs), e.g. 'Health and Wellbeing Board, 13 February 2018, minute 150, Herefordshire "
+        "Council'. Unknown parts are left out.",
+    )
     view_url: str | None = Field(None, description="The service's highlighted view of this span (HTTP only).")
 
 
@@ -77,4 +83,11 @@ class AskResponse(BaseModel):
     )
     citations: list[Citation]
     passages: list[Passage]
-    suggestions: list[str] = Field(default_factory=list, description="When abstaining: filters or topics to try.")
+    suggestions: list[str] = Field(
+        default_factory=list,
+        description="When abstaining: filters or topics to try. When answering: two or three next questions "
+        "built from the cited items, ready to ask as they are.",
+    )
+    answer_id: str | None = Field(
+        None, description="Identifies this answer for POST /feedback; set by the HTTP service (null from the CLI)."
+    )
