@@ -25,6 +25,7 @@ from .duplicates import find_duplicates
 from .embedding import Embedder, load_embedder
 from .errors import UnreadableFile, WritePathError
 from .metadata import load_sidecar, parse_metadata
+from .pause_hook import pause_at
 from .readers import SUPPORTED_SUFFIXES, read_file
 from .records import Chunk, Document, DocumentMetadata
 from .store import (
@@ -109,6 +110,7 @@ def _ingest_locked(
 
     kept_docs, kept_ids, to_index = _plan(sources, previous, prune, report)
     new_docs, new_chunks = _read_and_chunk(to_index, embedder, settings, report, progress)
+    pause_at("embedding")  # a no-op unless a test sets MINUTES_TEST_PAUSE_AT (see pause_hook)
     new_vectors = _embed(new_chunks, embedder, settings, progress)
     report.embedded_chunks = len(new_chunks)
     kept_docs = _keep_unreadable(previous, kept_docs, report)

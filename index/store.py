@@ -36,6 +36,7 @@ import numpy as np
 from .chunk_table import ChunkTable, chunk_from_record
 from .errors import IndexBusy, IndexMismatch, IndexNotFound
 from .keywords import keyword_tokens
+from .pause_hook import pause_at
 from .records import Chunk, Document, DocumentMetadata, PageSpan
 from .vector_file import VectorFile
 from .vector_index import build_vector_index, load_vector_index, save_vector_index
@@ -151,6 +152,7 @@ def write_generation(index_dir: Path, contents: IndexContents, manifest: Manifes
     manifest = _with_counts(manifest, contents, number)
     staging = Path(tempfile.mkdtemp(prefix=f".staging-{number:06d}-", dir=index_dir))
     _write_sqlite(staging / "store.sqlite", contents)
+    pause_at("writing")  # a no-op unless a test sets MINUTES_TEST_PAUSE_AT (see pause_hook)
     np.save(staging / "vectors.npy", contents.vectors.astype(np.float32, copy=False))
     save_vector_index(build_vector_index(contents.vectors, manifest.index_type), staging / "vectors.faiss")
     _write_bm25(staging / "bm25", contents.chunks)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -21,6 +24,22 @@ SAMPLE_CORPUS = REPO / "sample" / "corpus"
 SHARED = REPO.parent / "shared"
 SHARED_CORPUS = SHARED / "corpus"
 SHARED_EVAL = SHARED / "eval"
+
+
+@contextmanager
+def sigint_for_children(ignored: bool = False) -> Iterator[None]:
+    """Processes started inside get SIGINT as a terminal's foreground job has it (Ctrl-C stops them)
+    or, with ``ignored``, as a shell's background job has it (ignored).
+
+    A test run started as a background job (``make test &``, some CI runners) ignores SIGINT, and
+    an ignored signal stays ignored across exec, whereas a handled one is reset to its default:
+    without this, a test that sends SIGINT to a child would pass or fail by how pytest was started.
+    """
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN if ignored else signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_DFL if previous is None else previous)
 
 
 @pytest.fixture(scope="session")

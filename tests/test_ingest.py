@@ -13,16 +13,16 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import pytest
-from conftest import SAMPLE_CORPUS, SHARED_CORPUS
+from conftest import SAMPLE_CORPUS, SHARED_CORPUS, sigint_for_children
 from typer.testing import CliRunner
 
 from index.embedding import Embedder
 from index.errors import IndexMismatch, WritePathError
 from index.ingest import IngestReport, document_id, ingest
+from index.pause_hook import PAUSE_ENV, PAUSE_MARKER
 from index.store import IndexReader, current_generation, read_manifest
 from minutes.cli import app
 from minutes.settings import Settings
@@ -395,16 +395,28 @@ def _snapshot(engine: Engine) -> tuple:
 
 
 class _Output:
-    """Collects a child's stderr in the background so that its pipe never fills."""
+    """Collects a child's stderr in the background, so that its pipe never fills, and tells when a line appears."""
 
-    def __init__(self, stream) -> None:
+    def __init__(self, stream, awaited: str) -> None:
         self.text = ""
+        self._awaited = awaited
+        self._seen_or_closed = threading.Event()
         self._thread = threading.Thread(target=self._read, args=(stream,), daemon=True)
         self._thread.start()
 
     def _read(self, stream) -> None:
-        for chunk in iter(lambda: stream.read(64), ""):
-            self.text += chunk
+        for line in stream:
+            self.text += line
+            if self._awaited in line:
+                self._seen_or_closed.set()
+        self._seen_or_closed.set()  # the child has exited: nothing more will come
+
+    def wait_for_awaited(self) -> bool:
+        """Block until the awaited line has arrived (True) or the child's stderr has closed (False)."""
+        # The bound only turns a hung child into a failure instead of a hung test run; the
+        # marker itself arrives in seconds.
+        self._seen_or_closed.wait(timeout=600)
+        return self._awaited in self.text
 
     def join(self) -> None:
         self._thread.join(timeout=10)
@@ -415,7 +427,7 @@ MANY = 24
 
 @pytest.fixture(scope="module")
 def many_files(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Dev-corpus files: enough for an ingest to be stopped half-way, few enough to finish quickly later."""
+    """Dev-corpus files: enough for an ingest to have real work to interrupt, few enough to finish quickly later."""
     folder = tmp_path_factory.mktemp("many-files")
     for path in sorted((SHARED_CORPUS / "dev").glob("*.txt"))[:MANY]:
         shutil.copy(path, folder / path.name)
@@ -423,31 +435,34 @@ def many_files(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.mark.parametrize(
-    ("sig", "when"),
-    [(signal.SIGKILL, "staging"), (signal.SIGINT, "progress"), (signal.SIGKILL, "progress")],
+    ("sig", "stage"),
+    [(signal.SIGKILL, "writing"), (signal.SIGINT, "embedding"), (signal.SIGKILL, "embedding")],
     ids=["sigkill-while-writing", "sigint-while-embedding", "sigkill-while-embedding"],
 )
 def test_interrupted_ingest_leaves_the_previous_index_live(
-    tmp_path: Path, settings: Settings, embedder: Embedder, many_files: Path, sig: signal.Signals, when: str
+    tmp_path: Path, settings: Settings, embedder: Embedder, many_files: Path, sig: signal.Signals, stage: str
 ) -> None:
     pristine = tmp_path / "pristine"
     run_ingest([SAMPLE_CORPUS], pristine, settings, embedder)
     before = _snapshot(Engine.open(pristine, settings))
     index_dir = tmp_path / "index"
+    shutil.copytree(pristine, index_dir)
+    live_before = current_generation(index_dir)
 
-    # Stopping the child while it writes its staging folder is a race with a window of some tens of
-    # milliseconds; should the child win it and finish, try again on a fresh copy.
-    for _attempt in range(3):
-        shutil.rmtree(index_dir, ignore_errors=True)
-        shutil.copytree(pristine, index_dir)
-        live_before = current_generation(index_dir)
-        returncode, output = _ingest_and_stop(many_files, index_dir, tmp_path, sig, when)
-        if returncode != 0:
-            break
-    assert returncode != 0, f"the ingest finished every time before it could be stopped:\n{output[-2000:]}"
+    # The child holds at `stage` (index/pause_hook.py) until the signal arrives: no race with it.
+    returncode, output = _ingest_and_stop(many_files, index_dir, tmp_path, sig, stage)
+    if sig == signal.SIGKILL:
+        assert returncode == -signal.SIGKILL, output[-2000:]
+    else:
+        # Ctrl-C: the command stops with the shell's interrupted status, not a traceback.
+        assert returncode == 128 + signal.SIGINT, output[-2000:]
     assert "Traceback" not in output
-    if when == "staging":
-        assert list(index_dir.glob(".staging-*")), "killed while writing: its staging folder is left behind"
+    staging = list(index_dir.glob(".staging-*"))
+    if stage == "writing":
+        assert staging, "killed while writing: its half-written staging folder is left behind"
+        assert (staging[0] / "store.sqlite").exists() and not (staging[0] / "manifest.json").exists()
+    else:
+        assert not staging, "stopped before embedding finished: nothing was written"
 
     # The previous generation is still the live one and answers exactly as before.
     assert current_generation(index_dir) == live_before
@@ -464,20 +479,21 @@ def test_interrupted_ingest_leaves_the_previous_index_live(
     assert engine.ask(WORKFORCE_QUESTION).citations
 
 
-def _ingest_and_stop(folder: Path, index_dir: Path, cwd: Path, sig: signal.Signals, when: str) -> tuple[int, str]:
-    """Run ``minutes ingest`` in a child process and send it ``sig`` at the moment ``when`` says."""
-    env = dict(os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", TOKENIZERS_PARALLELISM="false")
-    child = subprocess.Popen(
-        [sys.executable, "-m", "minutes.cli", "ingest", str(folder), "--index", str(index_dir)],
-        cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+def _ingest_and_stop(folder: Path, index_dir: Path, cwd: Path, sig: signal.Signals, stage: str) -> tuple[int, str]:
+    """Run ``minutes ingest`` in a child held at ``stage`` by the test hook, then send it ``sig``."""
+    env = dict(
+        os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", TOKENIZERS_PARALLELISM="false", **{PAUSE_ENV: stage}
     )
-    output = _Output(child.stderr)
+    with sigint_for_children():
+        child = subprocess.Popen(
+            [sys.executable, "-m", "minutes.cli", "ingest", str(folder), "--index", str(index_dir)],
+            cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        )
+    output = _Output(child.stderr, f"{PAUSE_MARKER} {stage}")
     try:
-        while child.poll() is None:
-            if list(index_dir.glob(".staging-*")) or (when == "progress" and "Batches" in output.text):
-                child.send_signal(sig)
-                break
-            time.sleep(0.002)
+        paused = output.wait_for_awaited()
+        assert paused, f"the ingest never reached the {stage} stage (exit code {child.poll()}):\n{output.text[-2000:]}"
+        child.send_signal(sig)
         child.wait(timeout=180)
     finally:
         if child.poll() is None:

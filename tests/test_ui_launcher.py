@@ -1,4 +1,4 @@
-"""``run_both``: one command starts the real service and the UI, prints both URLs, and one Ctrl-C stops both."""
+"""``minutes up``: one command starts the real service and the UI, prints both URLs, and one Ctrl-C stops both."""
 
 from __future__ import annotations
 
@@ -10,10 +10,13 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 import pytest
+from conftest import sigint_for_children
 
 from index.ingest import ingest
 from minutes.cli import app as cli
@@ -22,8 +25,9 @@ from rag.engine import shared_embedder
 
 ROOT = Path(__file__).resolve().parent.parent
 START_SECONDS = 120
-LAUNCH = "import sys; from pathlib import Path; from minutes.settings import get_settings; " \
-    "from ui.launcher import run_both; run_both(get_settings(), Path(sys.argv[1]))"
+STOP_SECONDS = 30
+READY = "Press Ctrl-C to stop both."
+STOPPING = "Stopping the UI and the minutes service"
 
 pytestmark = [
     pytest.mark.slow,
@@ -32,6 +36,35 @@ pytestmark = [
         reason="`minutes serve` is not in minutes/cli.py yet; run_both starts the service with it",
     ),
 ]
+
+
+@dataclass
+class Launched:
+    """A running ``minutes up`` and what it has printed so far."""
+
+    process: subprocess.Popen[str]
+    api_url: str
+    ui_url: str
+    lines: queue.Queue[str | None]
+    output: list[str] = field(default_factory=list)
+
+    def wait_for_line(self, text: str, seconds: float) -> None:
+        """Block until a printed line contains ``text``; fail if the process ends or ``seconds`` pass first."""
+        deadline = time.monotonic() + seconds
+        while not self.output or text not in self.output[-1]:
+            try:
+                line = self.lines.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                pytest.fail(f"no {text!r} within {seconds} s:\n{''.join(self.output)}")
+            assert line is not None, f"`minutes up` exited ({self.process.wait()}) before {text!r}:\n{''.join(self.output)}"
+            self.output.append(line)
+
+    def healthy(self) -> bool:
+        return httpx.get(f"{self.api_url}/health", timeout=10).json()["status"] == "ok"
+
+    def stopped_cleanly(self) -> bool:
+        """It exited 0 and neither the service nor the UI answers any more."""
+        return self.process.wait(timeout=STOP_SECONDS) == 0 and _refuses(f"{self.api_url}/health") and _refuses(self.ui_url)
 
 
 def _free_port() -> int:
@@ -48,41 +81,93 @@ def _refuses(url: str) -> bool:
     return False
 
 
-def test_one_command_starts_both_and_one_ctrl_c_stops_both(tmp_path: Path) -> None:
-    settings = Settings(index_dir=tmp_path / "index")
+@pytest.fixture(scope="module")
+def index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    settings = Settings(index_dir=tmp_path_factory.mktemp("launcher") / "index")
     embedder = shared_embedder(settings.model, settings.embed_backend, settings.embed_cache_dir)
     ingest([ROOT / "sample" / "corpus"], settings.index_dir, settings, progress=False, embedder=embedder)
-    api_port, ui_port = _free_port(), _free_port()
-    env = {**os.environ, "MINUTES_PORT": str(api_port), "MINUTES_UI_PORT": str(ui_port), "PYTHONUNBUFFERED": "1"}
-    # Its own process group, so that the group signal below reaches the launcher and its
-    # service child together, as a terminal's Ctrl-C does.
-    launcher = subprocess.Popen(
-        [sys.executable, "-c", LAUNCH, str(settings.index_dir)], env=env, text=True,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
-    )
-    lines: queue.Queue[str] = queue.Queue()
-    threading.Thread(target=lambda: [lines.put(line) for line in launcher.stdout or []], daemon=True).start()
-    output: list[str] = []
-    try:
-        deadline = time.monotonic() + START_SECONDS
-        while not any("Press Ctrl-C to stop both" in line for line in output):
-            assert launcher.poll() is None, "".join(output)
-            assert time.monotonic() < deadline, "".join(output)
+    return settings.index_dir
+
+
+@pytest.fixture
+def launch(index_dir: Path) -> Iterator[Callable[..., Launched]]:
+    """Start ``minutes up`` in a process group of its own, as a terminal runs a command, and wait until
+    it says it is ready: it prints that line after the service answers and the UI is up, with its
+    signal handlers already in place, so a signal sent after it never meets a half-started launcher."""
+    started: list[Launched] = []
+
+    def start(sigint_ignored: bool = False) -> Launched:
+        api_port, ui_port = _free_port(), _free_port()
+        env = {**os.environ, "MINUTES_PORT": str(api_port), "MINUTES_UI_PORT": str(ui_port), "PYTHONUNBUFFERED": "1"}
+        with sigint_for_children(ignored=sigint_ignored):
+            process = subprocess.Popen(
+                [sys.executable, "-m", "minutes.cli", "up", "--index", str(index_dir)], cwd=ROOT, env=env, text=True,
+                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
+            )
+        lines: queue.Queue[str | None] = queue.Queue()
+
+        def read() -> None:
+            for line in process.stdout or []:
+                lines.put(line)
+            lines.put(None)
+
+        threading.Thread(target=read, daemon=True).start()
+        launched = Launched(process, f"http://127.0.0.1:{api_port}", f"http://127.0.0.1:{ui_port}/", lines)
+        started.append(launched)
+        launched.wait_for_line(READY, START_SECONDS)
+        return launched
+
+    yield start
+    for launched in started:
+        if launched.process.poll() is None:
+            # SIGTERM first: the launcher then stops its service, which has a process group of its own.
+            launched.process.terminate()
             try:
-                output.append(lines.get(timeout=1))
-            except queue.Empty:
-                continue
-        api_url, ui_url = f"http://127.0.0.1:{api_port}", f"http://127.0.0.1:{ui_port}/"
-        printed = "".join(output)
-        assert f"Minutes service: {api_url}" in printed and f"Minutes UI:      {ui_url}" in printed
-        assert httpx.get(f"{api_url}/health", timeout=10).json()["status"] == "ok"
-        assert httpx.get(ui_url, timeout=10).status_code == 200
+                launched.process.wait(timeout=STOP_SECONDS)
+            except subprocess.TimeoutExpired:
+                os.killpg(launched.process.pid, signal.SIGKILL)
+                launched.process.wait()
 
-        os.killpg(launcher.pid, signal.SIGINT)
 
-        assert launcher.wait(timeout=30) == 0
-        assert _refuses(f"{api_url}/health") and _refuses(ui_url)
-    finally:
-        if launcher.poll() is None:
-            os.killpg(launcher.pid, signal.SIGKILL)
-            launcher.wait()
+def test_one_command_starts_both_and_one_ctrl_c_stops_both(launch: Callable[..., Launched]) -> None:
+    launched = launch()
+    printed = "".join(launched.output)
+    assert f"Minutes service: {launched.api_url}" in printed and f"Minutes UI:      {launched.ui_url}" in printed
+    assert launched.healthy()
+    assert httpx.get(launched.ui_url, timeout=10).status_code == 200
+
+    # A terminal's Ctrl-C signals the whole foreground process group.
+    os.killpg(launched.process.pid, signal.SIGINT)
+
+    assert launched.stopped_cleanly(), "".join(launched.output)
+
+
+def test_a_second_ctrl_c_while_stopping_still_stops_both_cleanly(launch: Callable[..., Launched]) -> None:
+    launched = launch()
+    os.killpg(launched.process.pid, signal.SIGINT)
+    launched.wait_for_line(STOPPING, STOP_SECONDS)
+
+    os.killpg(launched.process.pid, signal.SIGINT)
+
+    assert launched.stopped_cleanly(), "".join(launched.output)
+
+
+def test_sigterm_stops_both_cleanly(launch: Callable[..., Launched]) -> None:
+    launched = launch()
+    launched.process.terminate()
+    assert launched.stopped_cleanly(), "".join(launched.output)
+
+
+def test_as_a_background_job_a_ctrl_c_stops_neither(launch: Callable[..., Launched]) -> None:
+    # A shell starts a background job with SIGINT ignored. The service must not stop on that
+    # Ctrl-C behind the launcher's back (it used to, and the launcher then reported it as a crash).
+    launched = launch(sigint_ignored=True)
+    os.killpg(launched.process.pid, signal.SIGINT)
+    # The group's Ctrl-C reached only the launcher, which ignores it; the service, in a group of
+    # its own, never saw it and still answers.
+    assert launched.healthy()
+
+    launched.process.terminate()
+
+    assert launched.stopped_cleanly(), "".join(launched.output)
+    assert "stopped unexpectedly" not in "".join(launched.output)

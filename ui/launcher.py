@@ -22,6 +22,8 @@ from .client import MinutesClient, ServiceError
 SERVICE_START_SECONDS = 180.0
 # How long the service gets to finish in-flight requests after Ctrl-C before it is killed.
 SERVICE_STOP_SECONDS = 10.0
+# Ctrl-C, a process manager's stop and the terminal closing all mean "stop both".
+_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
 class LaunchError(RuntimeError):
@@ -31,18 +33,29 @@ class LaunchError(RuntimeError):
 def run_both(settings: Settings, index_dir: Path) -> None:
     """Start the service on ``settings.host:port`` over ``index_dir`` and the UI on ``ui_host:ui_port``.
 
-    Prints both URLs once both answer, then runs until Ctrl-C (or SIGTERM), which stops both.
-    Raises :class:`LaunchError` if either cannot start, or if the service dies while running.
+    Prints both URLs once both answer, then runs until Ctrl-C (or SIGTERM, or the terminal closing),
+    which stops both and returns normally. Raises :class:`LaunchError` if either cannot start, or if
+    the service dies while running.
     """
     api_url = f"http://{_reachable_host(settings.host)}:{settings.port}"
     command = [
         sys.executable, "-m", "minutes.cli", "serve",
         "--index", str(index_dir), "--host", settings.host, "--port", str(settings.port),
     ]
-    previous_sigterm = signal.signal(signal.SIGTERM, _interrupt)
-    service = subprocess.Popen(command)
+    # A signal this process was started ignoring stays ignored: a shell ignores SIGINT for its
+    # background jobs and nohup ignores SIGHUP, on purpose.
+    previous_handlers = {
+        sig: signal.signal(sig, _interrupt) for sig in _STOP_SIGNALS if signal.getsignal(sig) is not signal.SIG_IGN
+    }
+    service: subprocess.Popen[bytes] | None = None
     demo = None
     try:
+        # The service gets a process group of its own, so that a terminal's Ctrl-C (sent to the
+        # whole foreground group) reaches only this process, which then stops the UI and the
+        # service in order. In our group, the service (uvicorn handles SIGINT even where it was
+        # ignored) could stop on a Ctrl-C that this process ignores or has not handled yet, and
+        # the loop below would report that as a crash (exit status 1).
+        service = subprocess.Popen(command, process_group=0)
         _wait_until_healthy(service, api_url, settings.api_timeout_seconds)
         try:
             demo = start_ui(settings, api_url)
@@ -60,10 +73,15 @@ def run_both(settings: Settings, index_dir: Path) -> None:
     except KeyboardInterrupt:
         print("\nStopping the UI and the minutes service…", flush=True)
     finally:
-        if demo is not None:
-            demo.close()
-        _stop(service)
-        signal.signal(signal.SIGTERM, previous_sigterm)
+        _ignore_stop_signals()
+        try:
+            if demo is not None:
+                demo.close()
+            if service is not None:
+                _stop(service)
+        finally:
+            for sig, handler in previous_handlers.items():
+                signal.signal(sig, handler)
 
 
 def _wait_until_healthy(service: subprocess.Popen[bytes], api_url: str, timeout_seconds: float) -> None:
@@ -94,12 +112,7 @@ def _wait_until_healthy(service: subprocess.Popen[bytes], api_url: str, timeout_
 def _stop(service: subprocess.Popen[bytes]) -> None:
     """Ask the service to finish (SIGINT, as Ctrl-C would), then insist."""
     if service.poll() is None:
-        # On a terminal's Ctrl-C the service got SIGINT already; a second one would make uvicorn
-        # abandon its graceful shutdown, so only signal it here if it has not begun stopping.
-        try:
-            service.wait(timeout=1.0)
-        except subprocess.TimeoutExpired:
-            service.send_signal(signal.SIGINT)
+        service.send_signal(signal.SIGINT)
     try:
         service.wait(timeout=SERVICE_STOP_SECONDS)
     except subprocess.TimeoutExpired:
@@ -108,8 +121,17 @@ def _stop(service: subprocess.Popen[bytes]) -> None:
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:
-    # SIGTERM (from a process manager or `kill`) stops both just as Ctrl-C does.
+    # SIGTERM (a process manager, `kill`) and SIGHUP (the terminal closing) stop both as Ctrl-C
+    # does. Later stop signals are ignored from here on: a second Ctrl-C must not cut the orderly
+    # stop short and leave the service running, as nothing else would stop it in its own process
+    # group. The stop is bounded by SERVICE_STOP_SECONDS.
+    _ignore_stop_signals()
     raise KeyboardInterrupt
+
+
+def _ignore_stop_signals() -> None:
+    for sig in _STOP_SIGNALS:
+        signal.signal(sig, signal.SIG_IGN)
 
 
 def _reachable_host(host: str) -> str:
