@@ -26,7 +26,6 @@ from .answer import ABSTAIN_MESSAGE, AnswerWeights, SpanScorer, compose_answer, 
 from .contract import AskResponse, Filters, Passage, SearchResponse, Source
 from .evidence import best_sentence_support, evidence_score
 from .glossary import Glossary
-from .places import concerns
 from .query import QueryAnalysis, analyse_query
 from .references import formal_reference
 from .rerank import rerank
@@ -133,7 +132,7 @@ class Engine:
                 suggestions=_suggestions(passages, filters),
             )
         composed = compose_answer(
-            analysis.text, analysis.expansions, passages, self._sentence_similarity(generation, analysis),
+            analysis.text, analysis.expansions, passages, self._sentence_similarity(analysis),
             self.settings.answer_max_words,
             headers={passage.id: self._header(generation, passage) for passage in passages},
             idf=generation.retriever.idf, named_councils=ranked.named_councils, weights=self._answer_weights,
@@ -157,8 +156,7 @@ class Engine:
         # Support is needed for every result re-ranked, otherwise only for the three that evidence reads.
         supports = [
             best_sentence_support(
-                analysis.text, passage.text, self._header(generation, passage), generation.retriever.idf, named_councils,
-                self.settings.wrong_kind_share,
+                analysis.text, passage.text, self._header(generation, passage), generation.retriever.idf, named_councils
             )
             for passage in (passages if reranking else passages[:_EVIDENCE_PASSAGES])
         ]
@@ -172,41 +170,15 @@ class Engine:
             ]
         return _Ranked(scored[:k], passages[:k], supports[:k], named_councils)
 
-    def evidence(
-        self, question: str, k: int | None = None, filters: Filters | None = None, retriever: str = "hybrid"
-    ) -> float | None:
-        """The evidence score ``ask`` compares with ``abstain_threshold`` (None when nothing is
-        retrieved): what the evaluation harness calibrates the threshold on."""
-        generation = self._generation
-        analysis = analyse_query(question, self.glossary)
-        ranked = self._ranked(generation, analysis, k or self.settings.default_k, filters, retriever)
-        return self._evidence(generation, analysis, ranked) if ranked.passages else None
-
     def _evidence(self, generation: _Generation, analysis: QueryAnalysis, ranked: _Ranked) -> float:
-        """How strongly the top passages support an answer (see :func:`rag.evidence.evidence_score`).
-
-        Minutes whose council is unknown speak for a council the question names only if the
-        document names it somewhere: a neighbour's minutes otherwise pass for an answer.
-        """
+        """How strongly the top passages support an answer (see :func:`rag.evidence.evidence_score`)."""
         query_vector = self.embedder.encode_query(analysis.dense_text)
         top = slice(0, _EVIDENCE_PASSAGES)
         cosines = [
             float(np.max(np.asarray(generation.reader.vectors[list(item.rows)]) @ query_vector))
             for item in ranked.scored[top]
         ]
-        supports = [
-            support if self._may_speak_for(generation, passage, ranked.named_councils) else 0.0
-            for passage, support in zip(ranked.passages[top], ranked.supports[top], strict=True)
-        ]
-        return evidence_score(
-            ranked.passages[top], supports, cosines, ranked.named_councils, self.settings.abstain_cosine_weight
-        )
-
-    @staticmethod
-    def _may_speak_for(generation: _Generation, passage: Passage, named_councils: frozenset[str]) -> bool:
-        if not named_councils or passage.source.council is not None:
-            return True
-        return concerns(named_councils, "", generation.reader.document_text(passage.source.doc_id))
+        return evidence_score(ranked.passages[top], ranked.supports[top], cosines, ranked.named_councils)
 
     @staticmethod
     def _header(generation: _Generation, passage: Passage) -> str:
@@ -266,25 +238,14 @@ class Engine:
             passages.append(Passage(id=passage_id, rank=rank, score=round(item.score, 6), text=text, source=source))
         return passages
 
-    def _sentence_similarity(self, generation: _Generation, analysis: QueryAnalysis) -> SpanScorer:
-        """Scores answer units by their best sentence's cosine with the question, from the sentence
-        vectors stored at ingest: the question is the only text embedded per request."""
+    def _sentence_similarity(self, analysis: QueryAnalysis) -> SpanScorer:
         query_vector = self.embedder.encode_query(analysis.dense_text)
-        sentences = generation.reader.sentences
-        import os  # TEMPORARY toggle for measuring (removed before commit)
-        if sentences is None or os.environ.get("H14_SCORER") == "embed":  # a generation older than stored sentence vectors
 
-            def embedded(spans: Sequence[tuple[Passage, int, int]]) -> np.ndarray:
-                vectors = self.embedder.encode([passage.text[start:end] for passage, start, end in spans], batch_size=64)
-                return vectors @ query_vector if len(vectors) else np.zeros(0)
+        def similarity(spans: Sequence[tuple[Passage, int, int]]) -> np.ndarray:
+            vectors = self.embedder.encode([passage.text[start:end] for passage, start, end in spans], batch_size=64)
+            return vectors @ query_vector if len(vectors) else np.zeros(0)
 
-            return embedded
-
-        def stored(spans: Sequence[tuple[Passage, int, int]]) -> np.ndarray:
-            located = [(p.source.doc_id, p.source.start + start, p.source.start + end) for p, start, end in spans]
-            return sentences.span_similarities(located, query_vector)
-
-        return stored
+        return similarity
 
 
 def _suggestions(passages: list[Passage], filters: Filters | None) -> list[str]:
