@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator, model_validator
+
+# A turn's standalone reading adds the earlier topic and scope to what was typed, so it may be
+# longer than a question: twice the default question limit (Settings.max_question_chars).
+MAX_TURN_CHARS = 2000
 
 
 class Filters(BaseModel):
@@ -69,6 +73,23 @@ class DirectAnswer(BaseModel):
     citation: int = Field(description="The number n of the citation [n] this text is quoted from or dated by.")
 
 
+class Turn(BaseModel):
+    """An earlier turn of a conversation, as the client sends it back in ``history``."""
+
+    question: str = Field(min_length=1, max_length=MAX_TURN_CHARS, description="The question as typed.")
+    interpreted_as: str = Field(
+        min_length=1, max_length=MAX_TURN_CHARS,
+        description="The standalone question the service answered (the response's interpreted_as).",
+    )
+
+    @field_validator("question", "interpreted_as")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must not be blank")
+        return value
+
+
 class SearchResponse(BaseModel):
     query: str
     passages: list[Passage]
@@ -76,6 +97,10 @@ class SearchResponse(BaseModel):
 
 class AskResponse(BaseModel):
     question: str
+    interpreted_as: str = Field(
+        "", description="The standalone question actually answered: the question itself, or a follow-up "
+        "rewritten with the earlier turns' topic, council, committee and dates (show it as 'Answered as')."
+    )
     answer: str
     abstained: bool
     direct_answer: DirectAnswer | None = Field(
@@ -91,3 +116,10 @@ class AskResponse(BaseModel):
     answer_id: str | None = Field(
         None, description="Identifies this answer for POST /feedback; set by the HTTP service (null from the CLI)."
     )
+
+    @model_validator(mode="after")
+    def _answered_as_asked(self) -> AskResponse:
+        # A response built without a reading answered the question as asked.
+        if not self.interpreted_as:
+            self.interpreted_as = self.question
+        return self

@@ -10,7 +10,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from rag.contract import Filters
+from rag.contract import Filters, Turn
 
 # Must list exactly ``rag.retrieval.RETRIEVERS`` (a test checks): a Literal documents the choice
 # in OpenAPI and makes pydantic reject anything else with a message naming the options.
@@ -37,6 +37,12 @@ class AskRequest(BaseModel):
     k: int | None = Field(None, description="How many passages to retrieve (1 to the server's max_k).")
     filters: Filters | None = Field(None, description="Restrict retrieval to some meetings.")
     retriever: RetrieverName = Field("hybrid", description="Ranking: hybrid (default), dense or bm25.")
+    history: list[Turn] = Field(
+        default_factory=list,
+        description="The conversation's earlier turns, oldest first, each as this service answered it "
+        "(question and interpreted_as): a follow-up ('And in 2019?', 'Who proposed it?') is answered as the "
+        "standalone question it stands for. Nothing is kept on the server; at most max_history_turns turns.",
+    )
 
 
 class ErrorResponse(BaseModel):

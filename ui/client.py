@@ -7,6 +7,7 @@ message a council member can act on, never a traceback.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any, TypeVar
 
@@ -76,6 +77,7 @@ class Answer(_Lenient):
     """The service's reply to a question."""
 
     question: str
+    interpreted_as: str = ""
     answer: str
     abstained: bool
     direct_answer: DirectAnswer | None = None
@@ -151,9 +153,17 @@ class MinutesClient:
             raise ServiceFailed(f"The minutes service at {self.base_url} sent an unexpected health report.")
         return body
 
-    def ask(self, question: str, filters: Filters | None = None) -> Answer:
-        """Ask ``question`` of the minutes, restricted by ``filters``; the service picks how many passages."""
+    def ask(
+        self, question: str, filters: Filters | None = None, history: Sequence[Mapping[str, str]] = ()
+    ) -> Answer:
+        """Ask ``question`` of the minutes, restricted by ``filters``; the service picks how many passages.
+
+        ``history`` holds the conversation's earlier turns, oldest first, each ``{"question",
+        "interpreted_as"}`` as the service answered it, so that a follow-up is read in context.
+        """
         payload: dict[str, Any] = {"question": question}
+        if history:
+            payload["history"] = [dict(turn) for turn in history]
         if filters is not None and filters.active():
             payload["filters"] = filters.model_dump(mode="json", exclude_none=True)
         return self._parse(Answer, self._request("POST", "/ask", json=payload))
