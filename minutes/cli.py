@@ -136,17 +136,31 @@ def ask(
     file: FileOption = None,
     as_json: JsonOption = False,
     retriever: RetrieverOption = "hybrid",
+    history: Annotated[Optional[Path], typer.Option(
+        "--history", help="JSON file of the conversation's earlier turns, oldest first: "
+        '[{"question": ..., "interpreted_as": ...}] as earlier answers gave them.'
+    )] = None,
 ) -> None:
     """A short answer to QUESTION from the minutes, every sentence cited."""
+    from .chat import HistoryFileError, print_reply, read_history_file
     from .reporting import print_answer
 
-    _run_query("ask", question, index, k, _filters(committee, council, since, until, file), retriever, as_json, print_answer)
+    turns = []
+    if history is not None:
+        try:
+            turns = read_history_file(history, _settings(index).max_history_turns)
+        except HistoryFileError as error:
+            raise _fail(str(error)) from error
+    _run_query(
+        "ask", question, index, k, _filters(committee, council, since, until, file), retriever, as_json,
+        print_reply if turns else print_answer, history=turns,
+    )
 
 
-def _run_query(method: str, text: str, index, k, filters, retriever: str, as_json: bool, printer) -> None:
+def _run_query(method: str, text: str, index, k, filters, retriever: str, as_json: bool, printer, **options) -> None:
     """Run ``Engine.search`` or ``Engine.ask`` and print the result as JSON (the contract) or for people."""
     settings = _settings(index)
-    result = getattr(_engine(settings), method)(_question(text, settings), k, filters, _retriever(retriever))
+    result = getattr(_engine(settings), method)(_question(text, settings), k, filters, _retriever(retriever), **options)
     if as_json:
         print(result.model_dump_json(exclude={"passages": {"__all__": {"source": {"view_url"}}}}))
     else:
@@ -202,6 +216,15 @@ def _mount_eval() -> None:
 
 
 _mount_eval()
+
+
+def _mount_chat() -> None:
+    from .chat import chat_command
+
+    app.command("chat")(chat_command)
+
+
+_mount_chat()
 
 
 def _question(text: str, settings: Settings) -> str:

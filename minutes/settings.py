@@ -70,6 +70,12 @@ class Settings(BaseSettings):
     default_k: int = Field(5, ge=1, le=50)
     max_k: int = Field(50, ge=1, le=200)
     answer_max_words: int = Field(120, ge=20, le=400)
+    max_history_turns: int = Field(
+        10, ge=0, le=100, description="Most earlier turns a question may come with (more is refused)."
+    )
+    followup_turns: int = Field(
+        3, ge=1, le=20, description="How many of the latest earlier turns a follow-up question may lean on."
+    )
     abstain_threshold: float = Field(0.42, description="Evidence score below which the assistant abstains.")
 
     # Service

@@ -23,7 +23,8 @@ from index.store import IndexReader, current_generation
 from minutes.settings import Settings
 
 from .answer import ABSTAIN_MESSAGE, AnswerWeights, SpanScorer, compose_answer, meeting_label
-from .contract import AskResponse, Filters, Passage, SearchResponse, Source
+from .contract import AskResponse, Filters, Passage, SearchResponse, Source, Turn
+from .followup import resolve
 from .evidence import best_sentence_support, evidence_score
 from .glossary import Glossary
 from .query import QueryAnalysis, analyse_query
@@ -119,16 +120,31 @@ class Engine:
         return SearchResponse(query=query, passages=ranked.passages)
 
     def ask(
-        self, question: str, k: int | None = None, filters: Filters | None = None, retriever: str = "hybrid"
+        self, question: str, k: int | None = None, filters: Filters | None = None, retriever: str = "hybrid",
+        history: Sequence[Turn] = (),
     ) -> AskResponse:
-        """A short cited answer to ``question``, or an abstention when the minutes do not cover it."""
+        """A short cited answer to ``question``, or an abstention when the minutes do not cover it.
+
+        ``history`` holds the conversation's earlier turns, oldest first: a follow-up is answered as
+        the standalone question it stands for (``interpreted_as``; see :mod:`rag.followup`).
+        Raises ``ValueError`` for more than ``max_history_turns`` turns.
+        """
         generation = self._generation
-        analysis = analyse_query(question, self.glossary)
+        if len(history) > self.settings.max_history_turns:
+            raise ValueError(
+                f"The history has {len(history)} turns; the limit is {self.settings.max_history_turns}: "
+                "send only the latest turns."
+            )
+        interpreted_as = resolve(
+            question, history, generation.retriever.places, self.settings.followup_turns
+        ).standalone
+        analysis = analyse_query(interpreted_as, self.glossary)
         ranked = self._ranked(generation, analysis, k or self.settings.default_k, filters, retriever)
         passages = ranked.passages
         if not passages or self._evidence(generation, analysis, ranked) < self.settings.abstain_threshold:
             return AskResponse(
-                question=question, answer=ABSTAIN_MESSAGE, abstained=True, citations=[], passages=passages,
+                question=question, interpreted_as=interpreted_as, answer=ABSTAIN_MESSAGE, abstained=True, citations=[],
+                passages=passages,
                 suggestions=_suggestions(passages, filters),
             )
         composed = compose_answer(
@@ -138,7 +154,8 @@ class Engine:
             idf=generation.retriever.idf, named_councils=ranked.named_councils, weights=self._answer_weights,
         )
         return AskResponse(
-            question=question, answer=composed.answer, abstained=False, direct_answer=composed.direct_answer,
+            question=question, interpreted_as=interpreted_as, answer=composed.answer, abstained=False,
+            direct_answer=composed.direct_answer,
             citations=composed.citations, passages=passages,
             suggestions=next_questions(passages, composed.citations, asked=[question]),
         )

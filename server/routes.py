@@ -25,7 +25,7 @@ from index.readers import SUPPORTED_SUFFIXES
 from index.records import Document
 from index.store import IndexReader
 from minutes.settings import Settings
-from rag.contract import AskResponse, Filters, Passage, SearchResponse
+from rag.contract import AskResponse, Filters, Passage, SearchResponse, Turn
 from rag.engine import Engine
 
 from .errors import DOCUMENT_ERRORS, QUERY_ERRORS, ApiError
@@ -158,6 +158,14 @@ def _check_question(text: str, settings: Settings, name: str) -> str:
     return text
 
 
+def _check_history(history: list[Turn], settings: Settings) -> list[Turn]:
+    if len(history) > settings.max_history_turns:
+        raise ApiError(
+            422, f"history has {len(history)} turns; the limit is {settings.max_history_turns}: send only the latest."
+        )
+    return history
+
+
 def _check_k(k: int | None, settings: Settings) -> int | None:
     if k is not None and not 1 <= k <= settings.max_k:
         raise ApiError(422, f"k must be between 1 and {settings.max_k} (got {k}).")
@@ -230,7 +238,10 @@ def ask(request: Request, body: AskRequest, engine: EngineDep, settings: Setting
     """A short answer with numbered citations, or an abstention with suggestions: the JSON of
     ``minutes ask --json``, plus view links."""
     question = _check_question(body.question, settings, "question")
-    result = engine.ask(question, _check_k(body.k, settings), _check_filters(body.filters), body.retriever)
+    result = engine.ask(
+        question, _check_k(body.k, settings), _check_filters(body.filters), body.retriever,
+        history=_check_history(body.history, settings),
+    )
     return result.model_copy(update={"passages": _with_view_urls(result.passages, base_url(request, settings))})
 
 
