@@ -10,7 +10,6 @@ import json
 import socket
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -46,7 +45,9 @@ ROUTES: dict[str, tuple[int, object]] = {
     "/documents": (200, [{"doc_id": "d", "file": "d.txt", "title": "Item", "chars": 10, "view_url": "/x"}]),
     "/health": (200, {"status": "ok"}),
 }
-DELAYS: dict[str, float] = {}  # path -> seconds to wait before replying
+# path -> an event the reply waits for: set by the test once its client has given up, so the
+# reply is late by construction, not by a delay the client might outwait on a busy machine.
+HELD: dict[str, threading.Event] = {}
 
 
 class _StandIn(BaseHTTPRequestHandler):
@@ -61,7 +62,8 @@ class _StandIn(BaseHTTPRequestHandler):
 
     def _reply(self, body: object) -> None:
         self.requests.append((self.path, body))
-        time.sleep(DELAYS.get(self.path, 0))
+        if self.path in HELD:
+            HELD[self.path].wait(timeout=60)
         status, payload = ROUTES.get(self.path, (404, {"detail": "Not Found"}))
         data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
         self.send_response(status)
@@ -97,7 +99,9 @@ def routes() -> Iterator[dict[str, tuple[int, object]]]:
     yield ROUTES
     ROUTES.clear()
     ROUTES.update(saved)
-    DELAYS.clear()
+    for held in HELD.values():
+        held.set()
+    HELD.clear()
 
 
 def test_ask_sends_question_and_filters_and_reads_the_contract(stand_in: str) -> None:
@@ -145,7 +149,7 @@ def test_nothing_listening_is_reported_as_unavailable() -> None:
 
 
 def test_a_slow_service_times_out_with_a_clear_message(stand_in: str, routes: dict[str, tuple[int, object]]) -> None:
-    DELAYS["/ask"] = 1.0
+    HELD["/ask"] = threading.Event()
     client = MinutesClient(stand_in, 0.3)
 
     with pytest.raises(ServiceTimeout, match="did not answer within 0.3 seconds"):
