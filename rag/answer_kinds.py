@@ -35,6 +35,8 @@ class Expectation:
     offices: frozenset[str] = frozenset()
     given_numbers: frozenset[str] = frozenset()
     """Figures the question itself states ("20mph", "2023-25"): they are not its answer."""
+    accepts_percent: bool = False
+    """An amount asked for as a change ("how big a rise?") may be given as a percentage."""
     yes_no: bool = False
     """A closed question ("Did the cabinet approve...?"): answered "Yes" or "No" only when a sentence says so."""
 
@@ -46,9 +48,17 @@ _MONEY_WORDS = (
 )
 _HOW_MUCH = re.compile(r"\bhow much\b", re.I)
 _MONEY_QUESTION = re.compile(rf"\b({_MONEY_WORDS})\b", re.I)
-_WHAT_MONEY = re.compile(r"^\s*what\b[^?]{0,40}?\b(cost|costs|price|fee|fees|budget|amount|sum|spend|saving|savings)\b", re.I)
+_WHAT_MONEY = re.compile(
+    r"^\s*what\b[^?]{0,40}?\b(cost|costs|price|fee|fees|budget|amount|sum|spend|saving|savings|value(?! for money)|worth|precept|"
+    r"hourly rate|weekly rate|daily rate|rate per)\b|^\s*what did\b[^?]{0,80}\bcome to\b",
+    re.I,
+)
+# "How big a rise...?", "What uplift...?": a change is given as an amount or a percentage.
+_CHANGE_QUESTION = re.compile(r"\b(rise|rises|increase|increases|uplift|uplifts|cut|cuts|reduction|reductions|fall|change)\b", re.I)
 _WHAT_DID_COST = re.compile(r"\bwhat did\b[^?]{0,60}\bcost\b", re.I)
-_PERCENT_QUESTION = re.compile(r"^\s*what\b(\s+\w+){0,3}?\s+(percentage|proportion|rate|share)\b", re.I)
+_PERCENT_QUESTION = re.compile(
+    r"^\s*what\b(\s+\w+){0,3}?\s+(percentage|proportion|rate|share|uplift|return|increase|rise)\b", re.I
+)
 _HOW_BIG = re.compile(r"\bhow (big|large|high|low|far over|far under|much over|much under)\b|\bwhat (size|level|scale)\b", re.I)
 _DATE_QUESTION = re.compile(r"^\s*(when|by when|until when)\b|\b(what|which) (date|day|month|year)\b|\bfrom what date\b", re.I)
 # Questions about what was decided, or whether something was: their answer is a decision.
@@ -59,9 +69,16 @@ _OUTCOME_QUESTION = re.compile(
     re.I,
 )
 _MAIN_CLAUSE = re.compile(r",\s*((who|whom|whose|what|which|how|when|where|why)\b)", re.I)
+_POSSESSIVE = re.compile(r"\b\w+['’]s\b")
 _HOW_MANY = re.compile(r"\bhow many\b", re.I)
 # "Can you summarise...?" asks for something, not whether.
 _REQUEST = re.compile(r"^\s*(can|could|would|will) you\b", re.I)
+_DECISION_VERB = re.compile(
+    r"\b(approv\w*|agree\w*|adopt\w*|sign\w* off|signed|clos\w*|re-?open\w*|press\w* ahead|go\w* ahead|allow\w*|grant\w*|"
+    r"refus\w*|reject\w*|support\w*|accept\w*|decid\w*|vot\w*|endors\w*|ratif\w*|withdr\w*|defer\w*|confirm\w*|"
+    r"award\w*|appoint\w*|scrap\w*|cancel\w*|keep|kept|continu\w*|stop\w*)\b",
+    re.I,
+)
 _YES_NO_QUESTION = re.compile(r"^\s*(is|are|was|were|did|does|do|has|have|had|will|would|can|could|should)\b", re.I)
 _NUMBER_QUESTION = re.compile(r"\b(how (many|far|long|often|high|low)|what (number|figure|total))\b", re.I)
 _PERSON_QUESTION = re.compile(
@@ -95,7 +112,8 @@ _DATE = re.compile(
 # What a sentence recording a decision says.
 _DECISION = re.compile(
     r"\bRESOLVED\b|\b(agreed|approved|decided|resolved|refused|rejected|granted|endorsed|adopted|deferred|carried|"
-    r"lost|voted|unanimously|declined|accepted|supported|withdrawn|ratified|determined|permitted)\b|"
+    r"lost|voted|unanimously|declined|accepted|supported|withdrawn|ratified|determined|permitted|agree|approve|endorse|"
+    r"adopt|defer|refuse|grant|recommended|noted|note|delegated|awarded|allowed|dismissed|upheld)\b|"
     r"\b(be|were|was) (noted|approved|agreed|adopted|endorsed|refused|granted)\b",
     re.I,
 )
@@ -114,6 +132,13 @@ _NUMBER_SPAN = re.compile(
 _TITLED_NAME_SPAN = re.compile(
     r"\b(?:Cllr|Councillor|Mr|Mrs|Ms|Miss|Mx|Dr|Professor|Prof|Sir|Dame|Lord|Lady|Baroness|Reverend|Rev|Mayor)\.?"
     r"(?:\s+(?:[A-Z]\.\s*)*[A-Z][a-zA-Z'’-]+){1,3}"
+)
+# "Fana Hussain, Assistant Director...", "Coral Miller presented...": names the given-name list may not hold.
+_NAME_IN_ROLE = re.compile(
+    r"\b([A-Z][a-z]+(?:-[A-Z][a-z]+)? ([A-Z][a-zA-Z'’-]+))(?:(?:,\s*|\s*\()(?:the\s+)?(?:Interim\s+|Acting\s+|Deputy\s+|Assistant\s+|"
+    r"Senior\s+|Chief\s+)?(?:Director|Head|Manager|Officer|Lead|Chair|Chairman|Consultant|Commissioner|Executive|"
+    r"Clerk|Leader|Mayor|Member|Councillor|Cabinet|Portfolio|Strategic|Service)|\s+(?:presented|introduced|reported|"
+    r"explained|outlined|informed|advised|confirmed|stated|highlighted|proposed|seconded|moved|updated|gave|summarised))\b"
 )
 _TITLED_NAME = re.compile(
     r"\b(Cllr|Councillor|Councillors|Mr|Mrs|Ms|Miss|Mx|Dr|Professor|Prof|Sir|Dame|Lord|Lady|Baroness|Baron|Reverend|Rev)"
@@ -140,23 +165,29 @@ def expected_answer(question: str) -> Expectation | None:
     main = _MAIN_CLAUSE.search(question)
     question = question[main.start(1) :] if main else question
     if _PERSON_QUESTION.search(question):
-        offices = frozenset(keyword_tokens([question])[0]) & _OFFICES
+        # "Who seconded the Mayor's proposals?" names an office without asking who holds it.
+        offices = frozenset(keyword_tokens([_POSSESSIVE.sub("", question)])[0]) & _OFFICES
         return Expectation(AnswerKind.PERSON, offices)
     given = frozenset(_DIGITS.findall(question))
+    change = bool(_CHANGE_QUESTION.search(question))
     if _HOW_MUCH.search(question) or _WHAT_MONEY.search(question) or _WHAT_DID_COST.search(question):
         money = _MONEY_QUESTION.search(question) or not _HOW_MUCH.search(question)
-        return Expectation(AnswerKind.MONEY if money else AnswerKind.NUMBER, given_numbers=given)
+        kind = AnswerKind.MONEY if money else AnswerKind.NUMBER
+        return Expectation(kind, given_numbers=given, accepts_percent=change)
     if (_HOW_BIG.search(question) or _NUMBER_QUESTION.search(question)) and _MONEY_QUESTION.search(question):
         if not _HOW_MANY.search(question):
-            return Expectation(AnswerKind.MONEY, given_numbers=given)
+            return Expectation(AnswerKind.MONEY, given_numbers=given, accepts_percent=change)
+    if _HOW_BIG.search(question) and change:
+        return Expectation(AnswerKind.MONEY, given_numbers=given, accepts_percent=True)
     if _PERCENT_QUESTION.search(question):
-        return Expectation(AnswerKind.PERCENT, given_numbers=given)
+        return Expectation(AnswerKind.PERCENT, given_numbers=given, accepts_percent=True)
     if _NUMBER_QUESTION.search(question):
         return Expectation(AnswerKind.NUMBER, given_numbers=given)
     if _DATE_QUESTION.search(question):
         return Expectation(AnswerKind.DATE, given_numbers=given)
+    # "Did the cabinet approve...?" asks for a decision; "Does the contract include...?" for a fact.
     yes_no = bool(_YES_NO_QUESTION.search(question)) and not _REQUEST.search(question)
-    if yes_no or _OUTCOME_QUESTION.search(question):
+    if (yes_no and _DECISION_VERB.search(question)) or _OUTCOME_QUESTION.search(question):
         return Expectation(AnswerKind.OUTCOME, given_numbers=given, yes_no=yes_no)
     return None
 
@@ -167,9 +198,9 @@ def holds_answer(expectation: Expectation | None, sentence: str) -> bool:
         return True
     kind = expectation.kind
     if kind is AnswerKind.MONEY:
-        return bool(_MONEY.search(sentence))
+        return bool(_MONEY.search(sentence)) or (expectation.accepts_percent and bool(_PERCENT.search(sentence)))
     if kind is AnswerKind.PERCENT:
-        return bool(_PERCENT.search(sentence))
+        return bool(_PERCENT.search(sentence)) or (expectation.accepts_percent and bool(_MONEY.search(sentence)))
     if kind is AnswerKind.NUMBER:
         return bool(_NUMBER_WORD.search(sentence)) or bool(set(_DIGITS.findall(sentence)) - expectation.given_numbers)
     if kind is AnswerKind.DATE:
@@ -187,8 +218,12 @@ def answer_spans(expectation: Expectation, sentence: str) -> list[tuple[int, int
     kind = expectation.kind
     if kind is AnswerKind.MONEY:
         matches = _MONEY_SPAN.finditer(sentence)
+        if expectation.accepts_percent and not _MONEY_SPAN.search(sentence):
+            matches = _PERCENT_SPAN.finditer(sentence)
     elif kind is AnswerKind.PERCENT:
         matches = _PERCENT_SPAN.finditer(sentence)
+        if expectation.accepts_percent and not _PERCENT_SPAN.search(sentence):
+            matches = _MONEY_SPAN.finditer(sentence)
     elif kind is AnswerKind.NUMBER:
         matches = (m for m in _NUMBER_SPAN.finditer(sentence) if _new_figure(m.group(0), expectation))
     elif kind is AnswerKind.DATE:
@@ -201,14 +236,25 @@ def answer_spans(expectation: Expectation, sentence: str) -> list[tuple[int, int
 
 
 def person_spans(text: str) -> list[tuple[int, int]]:
-    """Spans of people's names: a title and name ("Councillor Sirajul Islam") or a known given name and surname."""
+    """Spans of people's names: a title and name ("Councillor Sirajul Islam"), a known given name and
+    surname, or a name followed by a job title or a reporting verb ("Coral Miller presented")."""
     spans = [(m.start(), m.end()) for m in _TITLED_NAME_SPAN.finditer(text)]
+    spans += [(m.start(1), m.end(1)) for m in _NAME_IN_ROLE.finditer(text) if m.group(2) not in _NOT_SURNAMES]
+    spans = _disjoint(spans)
     names = given_names()
     for match in _CAPITALISED_PAIR.finditer(text):
         first, last = match.group(1), match.group(2)
         if first in names and last not in _NOT_SURNAMES and not any(s <= match.start() < e for s, e in spans):
             spans.append((match.start(), match.end()))
     return sorted(spans)
+
+
+def _disjoint(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    kept: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if not kept or start >= kept[-1][1]:
+            kept.append((start, end))
+    return kept
 
 
 def negated_near(sentence: str, position: int) -> bool:
@@ -222,8 +268,9 @@ def _new_figure(text: str, expectation: Expectation) -> bool:
 
 
 def names_person(text: str) -> bool:
-    """A person is named: a title before a name ("Councillor Smith", "Dr Patel") or a known given name and surname."""
-    if _TITLED_NAME.search(text):
+    """A person is named: a title before a name ("Councillor Smith", "Dr Patel"), a known given name and
+    surname, or a name followed by a job title or a reporting verb."""
+    if _TITLED_NAME.search(text) or any(m.group(2) not in _NOT_SURNAMES for m in _NAME_IN_ROLE.finditer(text)):
         return True
     names = given_names()
     return any(

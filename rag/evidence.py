@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import math
+import re
+
+from dataclasses import dataclass
 from collections.abc import Mapping, Sequence, Set as AbstractSet
 
 from index.keywords import keyword_tokens
 from index.sentences import split_sentences
 
-from .answer_kinds import expected_answer, holds_answer
+from .answer_kinds import AnswerKind, expected_answer, holds_answer
+from .question_parts import question_parts
 from .contract import Passage
 from .places import concerns, place_name
 
@@ -29,6 +34,21 @@ GENERIC_TERMS = frozenset(
 )
 
 
+# Formal acts the minutes record in these words: a "who voted/seconded" question needs them said.
+FORMAL_ACTS = frozenset(keyword_tokens(["vote voted votes voting second seconded propose proposed moved abstain abstained"])[0])
+
+
+_ASKED_ACT = re.compile(r"\b(who|whom|which \w+)\b((?:\W+\w+){1,4})", re.I)
+
+
+def asked_acts(question: str) -> set[str]:
+    """The formal acts a "who" question asks the doer of: "Who seconded...", "which councillors voted..."
+    (not "after the bid to move money", which only sets the scene)."""
+    return {
+        token for match in _ASKED_ACT.finditer(question) for token in keyword_tokens([match.group(2)])[0]
+    } & FORMAL_ACTS
+
+
 def content_terms(question: str, expansions: Sequence[str] = ()) -> set[str]:
     """Stemmed topic words of a question, without stop words and generic minutes vocabulary."""
     return {token for token in keyword_tokens([question])[0] if token not in GENERIC_TERMS} | {
@@ -37,58 +57,154 @@ def content_terms(question: str, expansions: Sequence[str] = ()) -> set[str]:
 
 
 def best_sentence_support(
-    question: str, passage_text: str, header: str, idf: dict[str, float], named_councils: frozenset[str] = frozenset()
+    question: str,
+    passage_text: str,
+    header: str,
+    idf: Mapping[str, float],
+    named_councils: frozenset[str] = frozenset(),
+    wrong_kind_share: float = _WRONG_KIND_SHARE,
 ) -> float:
-    """How well the passage's best sentence answers ``question``, from 0 to 1.
+    """How well the passage's best sentence answers ``question`` (or one part of it), from 0 to 1.
 
     A sentence scores the rarity-weighted share of the question's topic words it holds, the
     passage's contextual ``header`` counted with it, since minutes rarely name their own council
     or committee. A sentence without the kind of answer the question asks for (an amount, a
-    person...) keeps a quarter of that. The names of ``named_councils`` are not topic words:
-    they say where to look (see :func:`rag.places.concerns`), and being rare they would
+    person, a date, a decision...) keeps ``wrong_kind_share`` of that, and so does one that lacks
+    the formal act a "who" question asks about ("voted", "seconded"). A multi-part question is
+    supported as well as its best-supported part. The names of ``named_councils`` are not topic
+    words: they say where to look (see :func:`rag.places.concerns`), and being rare they would
     otherwise make any passage of that council look like an answer.
     """
-    terms = content_terms(question) - set(keyword_tokens([" ".join(map(place_name, named_councils))])[0])
+    places = set(keyword_tokens([" ".join(map(place_name, named_councils))])[0]) if named_councils else set()
     spans = split_sentences(passage_text)
-    if not terms or not spans:
+    if not spans:
         return 0.0
-    expectation = expected_answer(question)
     sentences = [passage_text[start:end] for start, end in spans]
+    sentence_tokens = [set(tokens) for tokens in keyword_tokens(sentences)]
     header_tokens = set(keyword_tokens([header])[0]) if header else set()
     support = 0.0
-    for sentence, tokens in zip(sentences, keyword_tokens(sentences), strict=True):
-        share = weighted_share(terms, header_tokens | set(tokens), idf)
-        if not holds_answer(expectation, sentence):
-            share *= _WRONG_KIND_SHARE
-        support = max(support, share)
+    # A question about 2022/23 is not answered by the minutes of another year.
+    other_year = not all(year.mentioned_in(passage_text, header) for year in years_named(question))
+    for part in question_parts(question):
+        terms = content_terms(part.text) - places
+        if not terms:
+            continue
+        expectation = expected_answer(part.text)
+        acts = asked_acts(part.text) if expectation is not None and expectation.kind is AnswerKind.PERSON else set()
+        for sentence, tokens in zip(sentences, sentence_tokens, strict=True):
+            share = weighted_share(terms, header_tokens | tokens, idf)
+            if other_year or not holds_answer(expectation, sentence) or (acts and not acts & tokens):
+                share *= wrong_kind_share
+            support = max(support, share)
     return support
 
 
-def evidence_score(
-    passages: Sequence[Passage],
-    supports: Sequence[float],
-    cosines: Sequence[float],
-    named_councils: frozenset[str] = frozenset(),
-) -> float:
-    """How strongly the best passages support an answer, from 0 to about 1.
+_YEAR = re.compile(r"\b((?:19|20)\d{2})(?:\s?[/-]\s?((?:19|20)?\d{2}))?\b")
 
-    Each passage scores half its cosine similarity to the question and half its best
-    sentence's support (:func:`best_sentence_support`). Passages of another council than the
-    ones the question names do not count, unless their text names one of them too.
-    """
-    best = 0.0
-    for passage, support, cosine in zip(passages, supports, cosines, strict=True):
-        if concerns(named_councils, passage.source.council, passage.text):
-            best = max(best, 0.5 * cosine + 0.5 * support)
-    return best
+
+@dataclass(frozen=True)
+class NamedYear:
+    """A year a question names, as the forms minutes write it in, and the calendar years it spans."""
+
+    forms: frozenset[str]
+    calendar_years: frozenset[str]
+
+    def mentioned_in(self, text: str, header: str) -> bool:
+        """Whether a passage speaks of this year: its text or header writes it, or its header (the
+        meeting date) falls in one of its calendar years."""
+        return _holds_any(f"{header} {text}", self.forms) or _holds_any(header, self.calendar_years)
+
+
+def years_named(question: str) -> list[NamedYear]:
+    """The years a question names: "2022/23" is written "2022/23", "2022-23", "2022/2023", "22/23"...
+    and spans 2022 and 2023; "2013" is "2013"."""
+    named = []
+    for match in _YEAR.finditer(question):
+        first, second = match.group(1), match.group(2)
+        if second is None:
+            named.append(NamedYear(frozenset({first}), frozenset({first})))
+            continue
+        short = second[-2:]
+        full = first[:2] + short
+        forms = {f"{first}/{short}", f"{first}-{short}", f"{first}/{full}", f"{first}-{full}", f"{first[2:]}/{short}",
+                 f"{first} to {full}"}
+        named.append(NamedYear(frozenset(forms), frozenset({first, full})))
+    return named
+
+
+def _holds_any(text: str, forms: frozenset[str]) -> bool:
+    # White space around "/" and "-" varies in minutes ("2022 / 23").
+    folded = re.sub(r"\s*([/-])\s*", r"\1", text)
+    return any(form in folded for form in forms)
+
+
+@dataclass(frozen=True)
+class EvidenceFeatures:
+    """What abstention weighs, read off the first results (see :func:`evidence_features`)."""
+
+    cosine: float
+    """Best cosine similarity to the question among the first passages that may speak for it."""
+    support: float
+    """Best strict support among them: a sentence that covers the question's words and holds the
+    kind of answer asked for, in minutes of the year asked about."""
+    asks_kind: bool
+    """The question asks for an amount, a person, a date, a number or a decision."""
+    named_council_first: bool
+    """The first result is minutes of the council the question names (or it names none)."""
+    top_score: float
+    """The first result's re-ranked score (its fused score relative to the best, plus its support)."""
+
+    def vector(self) -> dict[str, float]:
+        return {
+            "cosine": self.cosine,
+            "support": self.support,
+            "asks_kind": float(self.asks_kind),
+            "named_council_first": float(self.named_council_first),
+            "top_score": self.top_score,
+        }
+
+
+def evidence_features(
+    passages: Sequence[Passage],
+    strict_supports: Sequence[float],
+    cosines: Sequence[float],
+    speaks: Sequence[bool],
+    asks_kind: bool,
+) -> EvidenceFeatures:
+    """The features of the first passages: each passage counts only where it ``speaks`` for the
+    councils the question names (its council, or its text names them)."""
+    counted = [(support, cosine) for support, cosine, ok in zip(strict_supports, cosines, speaks, strict=True) if ok]
+    return EvidenceFeatures(
+        cosine=max((cosine for _, cosine in counted), default=0.0),
+        support=max((support for support, _ in counted), default=0.0),
+        asks_kind=asks_kind,
+        named_council_first=bool(speaks) and speaks[0],
+        top_score=passages[0].score if passages else 0.0,
+    )
+
+
+def evidence_probability(features: EvidenceFeatures, weights: Mapping[str, float]) -> float:
+    """The probability that the first results answer the question: a logistic model whose
+    ``weights`` (one per feature, plus "intercept") are fitted on labelled questions by
+    cross-validation (``minutes eval --calibrate``)."""
+    logit = weights.get("intercept", 0.0) + sum(
+        weights.get(name, 0.0) * value for name, value in features.vector().items()
+    )
+    return 1.0 / (1.0 + math.exp(-logit))
 
 
 def weighted_share(terms: AbstractSet[str], tokens: AbstractSet[str], idf: Mapping[str, float]) -> float:
-    """The idf-weighted share of ``terms`` found in ``tokens`` (terms the index never saw weigh the most)."""
+    """The idf-weighted share of ``terms`` found in ``tokens`` (terms the index never saw weigh the most).
+
+    ``idf`` is any mapping; a :class:`rag.retrieval.TermWeights` brings the weight of unseen
+    terms computed once per index rather than per call.
+    """
     if not terms:
         return 0.0
-    default = max(idf.values(), default=1.0)
-    weights = {term: idf.get(term, default) for term in terms}
+    unseen = getattr(idf, "unseen", None)
+    if unseen is None:
+        unseen = max(idf.values(), default=1.0)
+    weights = {term: idf.get(term, unseen) for term in terms}
     return sum(weights[term] for term in terms & tokens) / sum(weights.values())
 
 

@@ -9,6 +9,7 @@ Borough Council", "Hammersmith and Fulham" for "London Borough of Hammersmith & 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -62,8 +63,7 @@ def concerns(named_councils: frozenset[str], council: str | None, text: str) -> 
     """
     if not named_councils or council is None or council in named_councils:
         return True
-    lowered = text.lower()
-    return any(place_name(named).lower() in lowered for named in named_councils)
+    return any(_pattern(place_name(named)).search(text) for named in named_councils)
 
 
 def place_name(council: str) -> str:
@@ -72,6 +72,7 @@ def place_name(council: str) -> str:
     return " ".join(words)
 
 
+@lru_cache(maxsize=1024)
 def _pattern(name: str) -> re.Pattern[str]:
     words = name.replace("&", " and ").split()
     body = r"[\s,]+".join("(?:and|&)" if word == "and" else re.escape(word) for word in words)
