@@ -10,6 +10,7 @@ from typing import Annotated, Optional
 import typer
 from rich.console import Console
 
+from .feedback_cli import feedback_app
 from .settings import Settings, get_settings
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -216,6 +217,7 @@ def _mount_eval() -> None:
 
 
 _mount_eval()
+app.add_typer(feedback_app, name="feedback")
 
 
 def _mount_chat() -> None:

@@ -86,6 +86,13 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(20 * 1024 * 1024, ge=1)
     cors_origins: list[str] = Field(default_factory=list)
     public_url: str | None = Field(None, description="Base URL used in view links; defaults to the request's.")
+    feedback_db: Path | None = Field(
+        None, description="SQLite file of answer feedback; default <index_dir>/feedback.sqlite, beside the index "
+        "generations (never inside one), so a re-ingest keeps it."
+    )
+    feedback_per_minute: float = Field(10.0, gt=0, description="Feedback a client address may send per minute.")
+    feedback_burst: int = Field(5, ge=1, description="Feedback a client address may send at once before the rate applies.")
+    max_comment_chars: int = Field(2000, ge=1, description="Longest feedback comment accepted.")
 
     # Front end
     api_url: str = "http://127.0.0.1:8000"

@@ -29,6 +29,7 @@ from rag.contract import AskResponse, Filters, Passage, SearchResponse, Turn
 from rag.engine import Engine
 
 from .errors import DOCUMENT_ERRORS, QUERY_ERRORS, ApiError
+from .feedback import FEEDBACK_ERRORS, FeedbackReceipt, FeedbackRequest, FeedbackService, get_feedback, limit_feedback_rate
 from .models import (
     AskRequest,
     DocumentDetail,
@@ -80,6 +81,7 @@ async def get_lengths(request: Request) -> TextLengths:
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 EngineDep = Annotated[Engine, Depends(get_engine)]
 UploadsDep = Annotated[UploadService, Depends(get_uploads)]
+FeedbackDep = Annotated[FeedbackService, Depends(get_feedback)]
 
 _bearer = HTTPBearer(auto_error=False, description="The administrator token (MINUTES_ADMIN_TOKEN).")
 
@@ -234,15 +236,37 @@ def search(
 
 
 @router.post("/ask", response_model=AskResponse, responses=QUERY_ERRORS, tags=["query"], summary="Ask a question")
-def ask(request: Request, body: AskRequest, engine: EngineDep, settings: SettingsDep) -> AskResponse:
+def ask(
+    request: Request, body: AskRequest, engine: EngineDep, settings: SettingsDep, feedback: FeedbackDep
+) -> AskResponse:
     """A short answer with numbered citations, or an abstention with suggestions: the JSON of
-    ``minutes ask --json``, plus view links."""
+    ``minutes ask --json``, plus view links and the ``answer_id`` that ``POST /feedback`` rates."""
     question = _check_question(body.question, settings, "question")
+    generation = engine.reader.manifest.generation
     result = engine.ask(
         question, _check_k(body.k, settings), _check_filters(body.filters), body.retriever,
         history=_check_history(body.history, settings),
     )
-    return result.model_copy(update={"passages": _with_view_urls(result.passages, base_url(request, settings))})
+    return result.model_copy(update={
+        "passages": _with_view_urls(result.passages, base_url(request, settings)),
+        "answer_id": feedback.answer_id(result, generation),
+    })
+
+
+@router.post(
+    "/feedback", response_model=FeedbackReceipt, status_code=201, responses=FEEDBACK_ERRORS, tags=["feedback"],
+    summary="Rate an answer", dependencies=[Depends(limit_feedback_rate)],
+)
+def give_feedback(body: FeedbackRequest, engine: EngineDep, feedback: FeedbackDep) -> FeedbackReceipt:
+    """Thumbs up or down on an answer, with an optional comment; no account needed.
+
+    Send back the ``answer_id``, ``question``, ``interpreted_as``, ``answer``, ``citations`` and
+    the passages' ids exactly as ``POST /ask`` returned them: feedback on an answer this service did
+    not give is refused (422). Stored beside the index, where ``minutes feedback export`` turns it
+    into evaluation questions. Each client address may send ``feedback_burst`` at once and
+    ``feedback_per_minute`` after that (429 beyond).
+    """
+    return feedback.record(body, engine.reader)
 
 
 @router.get("/documents", response_model=list[DocumentSummary], tags=["documents"], summary="List documents")
