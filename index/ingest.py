@@ -1,8 +1,9 @@
 """``minutes ingest``: files -> documents -> chunks -> vectors -> a new index generation.
 
-Incremental: a file whose bytes and sidecar metadata are unchanged keeps its chunks and vectors;
-a new or changed file is read, chunked and embedded; with ``prune`` a document whose file no
-longer exists is dropped. Files that cannot be read are reported and the rest carry on.
+Incremental: a file whose bytes and sidecar metadata are unchanged keeps its chunks and vectors
+(passages' and sentences'); a new or changed file is read, chunked and embedded; with ``prune`` a
+document whose file no longer exists is dropped. Files that cannot be read are reported and the
+rest carry on.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from .metadata import load_sidecar, parse_metadata
 from .pause_hook import pause_at
 from .readers import SUPPORTED_SUFFIXES, read_file
 from .records import Chunk, Document, DocumentMetadata
+from .sentence_store import VECTOR_DTYPE, DocumentSentences, sentence_spans_by_document
 from .store import (
     FORMAT_VERSION,
     IndexContents,
@@ -58,6 +60,7 @@ class IngestReport:
     chunks: int = 0
     duplicates: int = 0
     embedded_chunks: int = 0
+    embedded_sentences: int = 0
     seconds: float = 0.0
     generation: str = ""
 
@@ -110,23 +113,29 @@ def _ingest_locked(
 
     kept_docs, kept_ids, to_index = _plan(sources, previous, prune, report)
     new_docs, new_chunks = _read_and_chunk(to_index, embedder, settings, report, progress)
-    pause_at("embedding")  # a no-op unless a test sets MINUTES_TEST_PAUSE_AT (see pause_hook)
-    new_vectors = _embed(new_chunks, embedder, settings, progress)
-    report.embedded_chunks = len(new_chunks)
     kept_docs = _keep_unreadable(previous, kept_docs, report)
     kept_ids = {doc.doc_id for doc in kept_docs}
-
     kept_rows = [row for row, chunk in enumerate(previous.chunks) if chunk.doc_id in kept_ids]
     documents = kept_docs + new_docs
     chunks = [replace(previous.chunks[row], duplicate_of=None) for row in kept_rows] + new_chunks
+    # Kept documents carry their sentence vectors over, unless their generation predates them.
+    unvectored = [doc for doc in kept_docs if doc.doc_id not in previous.sentences]
+    spans = sentence_spans_by_document(unvectored + new_docs, chunks)
+    pause_at("embedding")  # a no-op unless a test sets MINUTES_TEST_PAUSE_AT (see pause_hook)
+    new_vectors, new_sentences = _embed(new_chunks, unvectored + new_docs, spans, embedder, settings, progress)
+    report.embedded_chunks = len(new_chunks)
+    report.embedded_sentences = sum(len(part) for part in spans.values())
+
     vectors = np.concatenate([previous.vectors[kept_rows], new_vectors]) if chunks else new_vectors
-    if previous_generation is not None and not report.changed:
+    sentences = {doc.doc_id: previous.sentences[doc.doc_id] for doc in kept_docs if doc.doc_id in previous.sentences}
+    sentences.update(new_sentences)
+    if previous_generation is not None and not report.changed and not unvectored:
         report.generation = previous_generation.name
     else:
         duplicates = find_duplicates(chunks, vectors, settings.near_duplicate_threshold)
         chunks = [replace(chunk, duplicate_of=duplicates.get(chunk.chunk_id)) for chunk in chunks]
         manifest = replace(manifest, index_type=choose_index_type(len(chunks), settings))
-        generation = write_generation(index_dir, IndexContents(documents, chunks, vectors), manifest)
+        generation = write_generation(index_dir, IndexContents(documents, chunks, vectors, sentences), manifest)
         report.generation = generation.name
     report.documents = len(documents)
     report.chunks = len(chunks)
@@ -275,7 +284,31 @@ def document_id(path: Path) -> str:
     return f"{slug}-{hashlib.sha1(str(path).encode('utf-8')).hexdigest()[:8]}"
 
 
-def _embed(chunks: list[Chunk], embedder: Embedder, settings: Settings, progress: bool) -> np.ndarray:
-    if not chunks:
-        return np.zeros((0, embedder.dimension), dtype=np.float32)
-    return embedder.encode([chunk.embed_text for chunk in chunks], batch_size=settings.embed_batch_size, progress=progress)
+def _embed(
+    chunks: list[Chunk],
+    documents: list[Document],
+    spans: dict[str, np.ndarray],
+    embedder: Embedder,
+    settings: Settings,
+    progress: bool,
+) -> tuple[np.ndarray, dict[str, DocumentSentences]]:
+    """The chunks' vectors, and the sentences of ``documents`` (at ``spans``) with theirs.
+
+    One call embeds both, so the backend's length-sorted batching packs short sentences
+    together; a sentence repeated word for word (boilerplate lines) is embedded once.
+    """
+    sentence_texts = [doc.text[start:end] for doc in documents for start, end in spans[doc.doc_id].tolist()]
+    distinct = list(dict.fromkeys(sentence_texts))
+    texts = [chunk.embed_text for chunk in chunks] + distinct
+    if texts:
+        vectors = embedder.encode(texts, batch_size=settings.embed_batch_size, progress=progress)
+    else:
+        vectors = np.zeros((0, embedder.dimension), dtype=np.float32)
+    row_of = {text: len(chunks) + row for row, text in enumerate(distinct)}
+    sentence_vectors = vectors[[row_of[text] for text in sentence_texts]].astype(VECTOR_DTYPE)
+    sentences, first = {}, 0
+    for doc in documents:
+        count = len(spans[doc.doc_id])
+        sentences[doc.doc_id] = DocumentSentences(spans[doc.doc_id], sentence_vectors[first : first + count])
+        first += count
+    return vectors[: len(chunks)], sentences

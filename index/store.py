@@ -6,9 +6,11 @@ Layout of an index directory::
     gen-000007/
         manifest.json       format, model, backend, dimension, chunker settings, counts
         store.sqlite        documents, chunks, metadata
-        vectors.npy         float32 unit vectors, row i = chunk row i (memory-mapped)
+        vectors.npy         float32 unit vectors, row i = chunk row i (read by row)
         vectors.faiss       FAISS index over those vectors
         bm25/               bm25s keyword index over the same rows
+        sentences.npy, sentence_offsets.npy, sentence_vectors.npy
+                            every passage's sentences and their float16 vectors (see sentence_store)
 
 An ingest writes a complete new generation beside the live one and only then replaces
 ``CURRENT``: a crash or Ctrl-C at any point leaves the previous generation untouched and
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import fcntl
 import json
+import logging
 import os
 import shutil
 import sqlite3
@@ -26,7 +29,7 @@ import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -38,10 +41,12 @@ from .errors import IndexBusy, IndexMismatch, IndexNotFound
 from .keywords import keyword_tokens
 from .pause_hook import pause_at
 from .records import Chunk, Document, DocumentMetadata, PageSpan
+from .sentence_store import VECTOR_DTYPE, DocumentSentences, SentenceStore, load_sentences, write_sentences
 from .vector_file import VectorFile
 from .vector_index import build_vector_index, load_vector_index, save_vector_index
 
 FORMAT_VERSION = 1
+log = logging.getLogger("minutes.index")
 _CURRENT = "CURRENT"
 _LOCK = ".writer.lock"
 _GENERATION_PREFIX = "gen-"
@@ -87,6 +92,10 @@ class Manifest:
     duplicates: int = 0
     generation: int = 0
     built_at: str = ""
+    # The dtype of the stored sentence vectors; "" in generations written before they were stored
+    # (format 1 still: such a generation is read as before, embedding sentences per question).
+    sentence_vectors: str = ""
+    sentences: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
 
     def check_compatible(self, other: Manifest, index_dir: Path) -> None:
@@ -109,6 +118,8 @@ class IndexContents:
     documents: list[Document]
     chunks: list[Chunk]
     vectors: np.ndarray
+    # By doc_id: every document's or none (a generation is then written without sentence vectors).
+    sentences: dict[str, DocumentSentences] = field(default_factory=dict)
 
 
 @contextmanager
@@ -156,6 +167,13 @@ def write_generation(index_dir: Path, contents: IndexContents, manifest: Manifes
     np.save(staging / "vectors.npy", contents.vectors.astype(np.float32, copy=False))
     save_vector_index(build_vector_index(contents.vectors, manifest.index_type), staging / "vectors.faiss")
     _write_bm25(staging / "bm25", contents.chunks)
+    if contents.sentences:
+        count = write_sentences(
+            staging, [doc.doc_id for doc in contents.documents], contents.sentences, contents.vectors.shape[1]
+        )
+        manifest = replace(manifest, sentence_vectors=VECTOR_DTYPE, sentences=count)
+    else:
+        manifest = replace(manifest, sentence_vectors="", sentences=0)
     (staging / "manifest.json").write_text(json.dumps(asdict(manifest), indent=2), encoding="utf-8")
     _fsync_tree(staging)
     final = index_dir / f"{_GENERATION_PREFIX}{number:06d}"
@@ -169,12 +187,13 @@ def load_contents(generation: Path) -> IndexContents:
     """Read a whole generation back (documents, chunks, vectors) for an incremental ingest."""
     connection = _connect(generation / "store.sqlite")
     try:
-        documents = [_document_from_row(row) for row in connection.execute("SELECT * FROM documents")]
+        documents = [_document_from_row(row) for row in connection.execute("SELECT * FROM documents ORDER BY rowid")]
         chunks = [chunk_from_record(row) for row in connection.execute("SELECT * FROM chunks ORDER BY row")]
     finally:
         connection.close()
     vectors = np.load(generation / "vectors.npy")
-    return IndexContents(documents=documents, chunks=chunks, vectors=vectors)
+    sentences = load_sentences(generation, [doc.doc_id for doc in documents])
+    return IndexContents(documents=documents, chunks=chunks, vectors=vectors, sentences=sentences)
 
 
 class IndexReader:
@@ -199,6 +218,14 @@ class IndexReader:
             for row in self._db.execute(f"SELECT {_DOCUMENT_METADATA} FROM documents ORDER BY rowid")
         }
         self.chunks = ChunkTable(self._db, self._lock, tuple(self.documents))
+        self.sentences = SentenceStore.open(generation, self.chunks.doc_ids)
+        if self.sentences is None:
+            log.warning(
+                "%s stores no sentence vectors (it was written before they were), so answers embed their "
+                "candidate sentences per question, several times slower. Run `minutes ingest` over its files again "
+                "(it adds them), or re-ingest into a new directory.",
+                generation,
+            )
 
     @classmethod
     def open(cls, index_dir: Path) -> IndexReader:
@@ -228,6 +255,8 @@ class IndexReader:
         with self._lock:
             self._db.close()
         self.vectors.close()
+        if self.sentences is not None:
+            self.sentences.close()
 
 
 def _with_counts(manifest: Manifest, contents: IndexContents, number: int) -> Manifest:

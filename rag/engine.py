@@ -70,9 +70,9 @@ class _Ranked:
 
 
 @lru_cache(maxsize=4)
-def shared_embedder(model: str, backend: str, cache_dir: Path | None) -> Embedder:
-    """One loaded model per (model, backend) in a process: loading costs seconds."""
-    return load_embedder(Settings(model=model, embed_backend=backend, embed_cache_dir=cache_dir))
+def shared_embedder(model: str, backend: str, cache_dir: Path | None, threads: int | None = None) -> Embedder:
+    """One loaded model per (model, backend, threads per run) in a process: loading costs seconds."""
+    return load_embedder(Settings(model=model, embed_backend=backend, embed_cache_dir=cache_dir), threads)
 
 
 class Engine:
@@ -87,7 +87,9 @@ class Engine:
         self._lock = threading.Lock()
         reader = IndexReader.open(index_dir)
         self._check_model(reader)
-        self.embedder = shared_embedder(settings.model, settings.embed_backend, settings.embed_cache_dir)
+        self.embedder = shared_embedder(
+            settings.model, settings.embed_backend, settings.embed_cache_dir, settings.inference_threads or None
+        )
         self._generation = _Generation.open(reader, self.embedder, settings)
         self._answer_weights = AnswerWeights()
 
@@ -148,7 +150,7 @@ class Engine:
                 suggestions=_suggestions(passages, filters),
             )
         composed = compose_answer(
-            analysis.text, analysis.expansions, passages, self._sentence_similarity(analysis),
+            analysis.text, analysis.expansions, passages, self._sentence_similarity(generation, analysis),
             self.settings.answer_max_words,
             headers={passage.id: self._header(generation, passage) for passage in passages},
             idf=generation.retriever.idf, named_councils=ranked.named_councils, weights=self._answer_weights,
@@ -255,14 +257,24 @@ class Engine:
             passages.append(Passage(id=passage_id, rank=rank, score=round(item.score, 6), text=text, source=source))
         return passages
 
-    def _sentence_similarity(self, analysis: QueryAnalysis) -> SpanScorer:
+    def _sentence_similarity(self, generation: _Generation, analysis: QueryAnalysis) -> SpanScorer:
+        """Scores answer units by their best sentence's cosine with the question, from the sentence
+        vectors stored at ingest: the question is the only text embedded per request."""
         query_vector = self.embedder.encode_query(analysis.dense_text)
+        sentences = generation.reader.sentences
+        if sentences is None:  # a generation written before sentence vectors were stored
 
-        def similarity(spans: Sequence[tuple[Passage, int, int]]) -> np.ndarray:
-            vectors = self.embedder.encode([passage.text[start:end] for passage, start, end in spans], batch_size=64)
-            return vectors @ query_vector if len(vectors) else np.zeros(0)
+            def embedded(spans: Sequence[tuple[Passage, int, int]]) -> np.ndarray:
+                vectors = self.embedder.encode([passage.text[start:end] for passage, start, end in spans], batch_size=64)
+                return vectors @ query_vector if len(vectors) else np.zeros(0)
 
-        return similarity
+            return embedded
+
+        def stored(spans: Sequence[tuple[Passage, int, int]]) -> np.ndarray:
+            located = [(p.source.doc_id, p.source.start + start, p.source.start + end) for p, start, end in spans]
+            return sentences.span_similarities(located, query_vector)
+
+        return stored
 
 
 def _suggestions(passages: list[Passage], filters: Filters | None) -> list[str]:

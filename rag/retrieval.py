@@ -215,14 +215,26 @@ class Retriever:
         return None
 
 
-def _inverse_document_frequencies(reader: IndexReader) -> dict[str, float]:
+class TermWeights(dict[str, float]):
+    """Each indexed word's idf, and ``unseen``: the weight of a word the index never saw (the highest).
+
+    Computed once per index generation; :func:`rag.evidence.weighted_share`, called for every
+    sentence scored, would otherwise take the maximum over the whole vocabulary each time.
+    """
+
+    def __init__(self, weights: dict[str, float]) -> None:
+        super().__init__(weights)
+        self.unseen: float = max(weights.values(), default=1.0)
+
+
+def _inverse_document_frequencies(reader: IndexReader) -> TermWeights:
     """BM25's idf of every indexed word, read off the keyword index's sparse matrix."""
     scores = reader.bm25.scores
     indptr = np.asarray(scores["indptr"])
     frequencies = np.diff(np.append(indptr, len(scores["data"])))
     count = max(1, int(scores["num_docs"]))
     idf = np.log(1.0 + (count - frequencies + 0.5) / (frequencies + 0.5))
-    return {token: float(idf[index]) for token, index in reader.bm25.vocab_dict.items() if index < len(idf)}
+    return TermWeights({token: float(idf[index]) for token, index in reader.bm25.vocab_dict.items() if index < len(idf)})
 
 
 def _overlap_share(a: ChunkPosition, b: ChunkPosition) -> float:

@@ -21,6 +21,7 @@ from minutes.settings import Settings, get_settings
 from rag.engine import Engine
 
 from .errors import install_error_handlers
+from .generation_check import GenerationCheck
 from .logging import AccessLogMiddleware
 from .routes import TextLengths, router
 from .uploads import UploadService
@@ -57,6 +58,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         title="minutes-qa", version=version("minutes-qa"), description=DESCRIPTION, lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.generation_check = GenerationCheck()
     app.include_router(router)
     install_error_handlers(app)
     if settings.cors_origins:

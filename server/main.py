@@ -24,7 +24,7 @@ def serve(settings: Settings | None = None, log_level: str = "info") -> None:
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     settings = settings or get_settings()
     configure_logging(log_level)
-    _one_thread_per_request(settings)
+    _limit_inference_threads(settings)
     engine = Engine.open(settings.index_dir, settings)
     app = create_app(settings, engine)
     # One process: the model and index are loaded once and shared by the request threads.
@@ -32,17 +32,20 @@ def serve(settings: Settings | None = None, log_level: str = "info") -> None:
     uvicorn.run(app, host=settings.host, port=settings.port, access_log=False, log_config=None, log_level=log_level)
 
 
-def _one_thread_per_request(settings: Settings) -> None:
-    """Let concurrent requests, not intra-op threads, share the cores.
+def _limit_inference_threads(settings: Settings) -> None:
+    """Let concurrent requests, not intra-op threads, share the cores (``MINUTES_INFERENCE_THREADS``).
 
     With PyTorch's and FAISS's default of one OpenMP thread per core, every request's model
     call waits at OpenMP barriers for threads that other requests (or other processes) hold:
-    on 2 busy cores one search measured ~1 s this way against ~25 ms single-threaded.
+    on 2 busy cores one search measured ~1 s this way against ~25 ms single-threaded. The
+    ONNX Runtime session takes the same setting when the engine loads the model.
     """
     import faiss
 
-    faiss.omp_set_num_threads(1)
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    threads = settings.inference_threads or usable
+    faiss.omp_set_num_threads(threads)
     if settings.embed_backend == "torch":
         import torch
 
-        torch.set_num_threads(1)
+        torch.set_num_threads(threads)

@@ -61,10 +61,12 @@ async def get_settings(request: Request) -> Settings:
 def get_engine(request: Request) -> Engine:
     """The engine, switched to the index's live generation if an ingest elsewhere (the CLI) replaced it.
 
+    The index directory is looked at no more than once a second (see :mod:`server.generation_check`).
     A plain ``def`` so that a reload, which reads the new generation, runs in the thread pool.
     """
     engine: Engine = request.app.state.engine
-    engine.reload()
+    if request.app.state.generation_check.due():
+        engine.reload()
     return engine
 
 

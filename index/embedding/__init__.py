@@ -18,8 +18,11 @@ from .torch_backend import TorchEmbedder
 __all__ = ["PACKAGED_MODELS", "Embedder", "TorchEmbedder", "load_embedder", "resolve_model_path"]
 
 
-def load_embedder(settings: Settings) -> Embedder:
-    """Load the embedding model named by ``settings.model`` with ``settings.embed_backend``."""
+def load_embedder(settings: Settings, threads: int | None = None) -> Embedder:
+    """Load the embedding model named by ``settings.model`` with ``settings.embed_backend``.
+
+    ``threads`` caps the threads of each ONNX Runtime run (default: every usable core).
+    """
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     model, backend = settings.model, settings.embed_backend
@@ -28,7 +31,7 @@ def load_embedder(settings: Settings) -> Embedder:
     if family == "onnx-file":
         from .onnx_file_backend import PackagedOnnxEmbedder
 
-        return PackagedOnnxEmbedder(model)
+        return PackagedOnnxEmbedder(model, threads)
     if family == "static":
         from .static_backend import StaticEmbedder
 
@@ -41,4 +44,4 @@ def load_embedder(settings: Settings) -> Embedder:
         return TorchEmbedder(model)
     from .onnx_backend import OnnxEmbedder
 
-    return OnnxEmbedder(model, quantized=backend == "onnx-int8", cache_dir=settings.embed_cache_dir)
+    return OnnxEmbedder(model, quantized=backend == "onnx-int8", cache_dir=settings.embed_cache_dir, threads=threads)

@@ -102,13 +102,15 @@ class OnnxRuntimeEmbedder(Embedder):
 class OnnxEmbedder(OnnxRuntimeEmbedder):
     """A sentence-transformers model exported to ONNX at first use, fp32 or int8 (see the module doc)."""
 
-    def __init__(self, model_id: str, quantized: bool = False, cache_dir: Path | None = None) -> None:
+    def __init__(
+        self, model_id: str, quantized: bool = False, cache_dir: Path | None = None, threads: int | None = None
+    ) -> None:
         super().__init__(model_id)
         self.backend = "onnx-int8" if quantized else "onnx"
         self._dimension, self._max_tokens = _read_model_config(self.model_path)
         export_dir = (cache_dir or default_cache_dir()) / f"{_slug(model_id)}-{_model_hash(self.model_path)}"
         self.onnx_path = ensure_export(self.model_path, export_dir, quantized)
-        self.session = new_session(self.onnx_path)
+        self.session = new_session(self.onnx_path, threads)
         self._warm_up()
 
 
@@ -245,11 +247,12 @@ def _check_probes(candidate: Path, reference: np.ndarray, tokenizer, min_cosine:
         )
 
 
-def new_session(path: Path) -> ort.InferenceSession:
-    """A CPU session tuned for a shared machine: all our cores on one run, no spinning."""
+def new_session(path: Path, threads: int | None = None) -> ort.InferenceSession:
+    """A CPU session tuned for a shared machine: ``threads`` per run (default: all our cores), no spinning."""
     options = ort.SessionOptions()
     # One run uses every core we may use; running two graphs side by side would only contend.
-    options.intra_op_num_threads = _usable_cores()
+    # A service answering concurrent requests asks for fewer (Settings.inference_threads).
+    options.intra_op_num_threads = threads or _usable_cores()
     options.inter_op_num_threads = 1
     options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
     # Spinning workers made a single query 2-3x slower whenever the cores were shared with

@@ -19,11 +19,11 @@ class PackagedOnnxEmbedder(OnnxRuntimeEmbedder):
 
     backend = "onnx"
 
-    def __init__(self, model_id: str) -> None:
+    def __init__(self, model_id: str, threads: int | None = None) -> None:
         super().__init__(model_id)
         self.onnx_path = self.model_path
         self._max_tokens = packaged_max_tokens(model_id)
-        self.session = new_session(self.onnx_path)
+        self.session = new_session(self.onnx_path, threads)
         self._dimension = _hidden_width(self, model_id)
         self._warm_up()
 

@@ -1,0 +1,35 @@
+"""Per-request work done once: idf statistics with their unseen-term weight, and the throttled generation check."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.evidence import weighted_share
+from rag.retrieval import TermWeights
+from server.generation_check import GenerationCheck
+
+
+def test_term_weights_carry_the_unseen_weight_and_score_as_a_plain_mapping() -> None:
+    idf = {"budget": 2.0, "parking": 1.0, "the": 0.1}
+    weights = TermWeights(idf)
+    assert weights.unseen == 2.0 and dict(weights) == idf
+    terms, tokens = frozenset({"parking", "quokka"}), frozenset({"parking", "budget"})
+    # "quokka" was never indexed: it weighs as much as the rarest word, either way.
+    assert weighted_share(terms, tokens, weights) == weighted_share(terms, tokens, idf) == pytest.approx(1.0 / 3.0)
+    assert TermWeights({}).unseen == 1.0
+
+
+def test_sample_index_idf_is_term_weights(sample_engine) -> None:
+    idf = sample_engine._generation.retriever.idf
+    assert isinstance(idf, TermWeights) and idf.unseen == max(idf.values())
+
+
+def test_generation_check_is_due_at_most_once_per_interval() -> None:
+    now = [100.0]
+    check = GenerationCheck(interval=1.0, clock=lambda: now[0])
+    assert check.due()
+    assert not check.due()
+    now[0] += 0.999
+    assert not check.due()
+    now[0] += 0.002
+    assert check.due() and not check.due()

@@ -1,0 +1,165 @@
+"""Sentence vectors stored at ingest: what answers score, so that only the question is embedded per request.
+
+Real ingests with the session's model: the stored sentences are exactly what the answer composer's
+units are made of, their float16 vectors agree with fresh ones, incremental ingest carries them
+over, and a generation written before they existed still answers (embedding per question) and is
+upgraded by the next ingest.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import SAMPLE_CORPUS
+
+from index.embedding import Embedder
+from index.ingest import ingest
+from index.sentence_store import OFFSETS_FILE, SPANS_FILE, VECTORS_FILE, chunk_sentence_spans
+from index.store import IndexReader, current_generation, load_contents, read_manifest
+from minutes.settings import Settings
+from rag.engine import Engine
+from rag.units import answer_units
+
+SAMPLE_FILES = sorted(path.name for path in SAMPLE_CORPUS.glob("*.txt"))
+QUESTION = "What did the board say about workforce risk?"
+
+
+def copy_corpus(folder: Path, names: list[str]) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        shutil.copy(SAMPLE_CORPUS / name, folder / name)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def reader(sample_index: Path):
+    reader = IndexReader.open(sample_index)
+    yield reader
+    reader.close()
+
+
+def test_every_answer_unit_is_a_union_of_stored_sentences(reader: IndexReader) -> None:
+    sentences = reader.sentences
+    assert sentences is not None and len(sentences) == reader.manifest.sentences > len(reader.chunks)
+    units = 0
+    for chunk in reader.chunks:
+        for unit in answer_units(chunk.text, 120):
+            start, end = chunk.start + unit.start, chunk.start + unit.end
+            rows = sentences.rows_within(chunk.doc_id, start, end)
+            spans = sentences.spans[rows]
+            assert len(rows) and spans[0, 0] == start and spans[-1, 1] == end, (chunk.chunk_id, unit)
+            units += 1
+    assert units > 50
+
+
+def test_stored_vectors_agree_with_fresh_ones(reader: IndexReader, embedder: Embedder) -> None:
+    sentences = reader.sentences
+    rows = np.arange(0, len(sentences), max(1, len(sentences) // 60))
+    doc_of = np.searchsorted(sentences.offsets, rows, side="right") - 1
+    texts = [
+        reader.document_text(reader.chunks.doc_ids[doc])[start:end]
+        for doc, (start, end) in zip(doc_of.tolist(), sentences.spans[rows].tolist())
+    ]
+    fresh = embedder.encode(texts)
+    stored = sentences.vectors[rows].astype(np.float32)
+    assert sentences.vectors.dtype == np.float16
+    # float16 moves a cosine by far less than separates two candidate sentences.
+    query = embedder.encode_query(QUESTION)
+    assert np.abs(stored @ query - fresh @ query).max() < 2e-3
+    assert (np.sum(stored * fresh, axis=1) > 0.999).all()
+
+
+def test_a_unit_scores_its_best_sentence(reader: IndexReader, embedder: Embedder) -> None:
+    sentences = reader.sentences
+    chunk = next(c for c in reader.chunks if any(u.items for u in answer_units(c.text, 120)))
+    unit = next(u for u in answer_units(chunk.text, 120) if u.items)
+    span = (chunk.doc_id, chunk.start + unit.start, chunk.start + unit.end)
+    query = embedder.encode_query(QUESTION)
+    parts = sentences.spans[sentences.rows_within(*span)]
+    text = reader.document_text(chunk.doc_id)
+    expected = max(embedder.encode([text[start:end] for start, end in parts.tolist()]) @ query)
+    (score,) = sentences.span_similarities([span], query)
+    assert len(parts) > 1 and score == pytest.approx(expected, abs=2e-3)
+    assert sentences.span_similarities([("no-such-document", 0, 10)], query).tolist() == [0.0]
+
+
+def test_ask_embeds_only_the_question(sample_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    embedded: list[int] = []
+    real = sample_engine.embedder.encode
+
+    def counting(texts, *args, **kwargs):
+        embedded.append(len(texts))
+        return real(texts, *args, **kwargs)
+
+    monkeypatch.setattr(sample_engine.embedder, "encode", counting)
+    response = sample_engine.ask(QUESTION)
+    assert not response.abstained and response.citations
+    assert all(count == 1 for count in embedded)
+
+
+def test_sentence_spans_of_overlapping_chunks_are_kept_once() -> None:
+    from index.records import Chunk
+
+    text = "First point made. Second point made.\nThird point here. Fourth one."
+    chunks = [
+        Chunk("a-0", "a", 0, 0, 36, text[0:36], ""),
+        Chunk("a-1", "a", 1, 18, len(text), text[18:], ""),
+    ]
+    spans = chunk_sentence_spans(text, chunks)
+    assert [text[start:end] for start, end in spans.tolist()] == [
+        "First point made.", "Second point made.", "Third point here.", "Fourth one."
+    ]
+    assert spans.dtype == np.int32
+
+
+def test_incremental_ingest_carries_sentence_vectors_over(tmp_path: Path, settings: Settings, embedder: Embedder) -> None:
+    corpus = copy_corpus(tmp_path / "corpus", SAMPLE_FILES[:2])
+    index_dir = tmp_path / "index"
+    first = ingest([corpus], index_dir, settings, progress=False, embedder=embedder)
+    before = load_contents(current_generation(index_dir)).sentences
+    copy_corpus(corpus, SAMPLE_FILES[2:3])
+    added = ingest([corpus], index_dir, settings, progress=False, embedder=embedder)
+    after = load_contents(current_generation(index_dir)).sentences
+
+    assert first.embedded_sentences == sum(len(part.spans) for part in before.values())
+    new_doc = (set(after) - set(before)).pop()
+    assert added.embedded_sentences == len(after[new_doc].spans) > 0
+    for doc_id, part in before.items():
+        assert np.array_equal(after[doc_id].spans, part.spans)
+        assert np.array_equal(after[doc_id].vectors, part.vectors)
+    assert read_manifest(current_generation(index_dir)).sentences == sum(len(p.spans) for p in after.values())
+
+
+def test_a_generation_without_sentence_vectors_answers_and_is_upgraded(
+    tmp_path: Path, settings: Settings, embedder: Embedder
+) -> None:
+    corpus = copy_corpus(tmp_path / "corpus", SAMPLE_FILES)
+    index_dir = tmp_path / "index"
+    ingest([corpus], index_dir, settings, progress=False, embedder=embedder)
+    generation = current_generation(index_dir)
+    stored = {doc_id: (part.spans.copy(), np.array(part.vectors)) for doc_id, part in load_contents(generation).sentences.items()}
+    # As written before sentence vectors existed: no files, no manifest fields.
+    for name in (SPANS_FILE, OFFSETS_FILE, VECTORS_FILE):
+        (generation / name).unlink()
+    manifest = json.loads((generation / "manifest.json").read_text())
+    del manifest["sentence_vectors"], manifest["sentences"]
+    (generation / "manifest.json").write_text(json.dumps(manifest))
+
+    old = Engine.open(index_dir, settings)
+    assert old.reader.sentences is None
+    answer = old.ask(QUESTION)
+    assert not answer.abstained and answer.citations
+
+    upgrade = ingest([corpus], index_dir, settings, progress=False, embedder=embedder)
+    assert upgrade.embedded_chunks == 0 and upgrade.generation != generation.name
+    upgraded = load_contents(current_generation(index_dir)).sentences
+    assert set(upgraded) == set(stored)
+    for doc_id, (spans, vectors) in stored.items():
+        assert np.array_equal(upgraded[doc_id].spans, spans)
+        assert np.allclose(upgraded[doc_id].vectors.astype(np.float32), vectors.astype(np.float32), atol=2e-3)
+    again = ingest([corpus], index_dir, settings, progress=False, embedder=embedder)
+    assert not again.changed and again.embedded_sentences == 0 and again.generation == upgrade.generation
