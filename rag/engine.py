@@ -8,7 +8,7 @@ requests already running finish on the old one.
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -123,7 +123,7 @@ class Engine:
 
     def ask(
         self, question: str, k: int | None = None, filters: Filters | None = None, retriever: str = "hybrid",
-        history: Sequence[Turn] = (),
+        history: Sequence[Turn | Mapping[str, str]] = (),
     ) -> AskResponse:
         """A short cited answer to ``question``, or an abstention when the minutes do not cover it.
 
@@ -137,9 +137,9 @@ class Engine:
                 f"The history has {len(history)} turns; the limit is {self.settings.max_history_turns}: "
                 "send only the latest turns."
             )
-        interpreted_as = resolve(
-            question, history, generation.retriever.places, self.settings.followup_turns
-        ).standalone
+        # Turns may come as plain mappings (JSON decoded by a client or the eval harness).
+        turns = [Turn.model_validate(turn) for turn in history]
+        interpreted_as = resolve(question, turns, generation.retriever.places, self.settings.followup_turns).standalone
         analysis = analyse_query(interpreted_as, self.glossary)
         ranked = self._ranked(generation, analysis, k or self.settings.default_k, filters, retriever)
         passages = ranked.passages
