@@ -7,7 +7,7 @@ can be called directly (tests, notebooks).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -19,19 +19,18 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from index.errors import WritePathError
 from minutes.settings import Settings, get_settings
 
-from .calibration import EvidenceSample, Fold, cross_validate, split_halves
+from .calibration import EvidenceSample, FeatureSample, WeightsCalibration, calibrate_weights, split_halves
 from .compare import Comparison, compare_reports, render_comparison
 from .metrics import ConfigScores, QuestionResult, score_config
 from .questions import Question, QuestionFileError, load_questions
 from .relevance import GoldQuoteNotFound
-from .report import build_report, calibration_tables, load_report, summary_table, write_reports
+from .report import build_report, calibration_output, load_report, summary_table, write_reports
 from .runner import (
     Backend,
     EvalError,
     HttpBackend,
     InProcessBackend,
     build_index,
-    collect_evidence,
     locate_gold,
     run_questions,
 )
@@ -72,9 +71,9 @@ def run_eval(
     exactly the ``corpus`` folders. With ``api``, the running service's index is used and
     ``corpus``/``index_dir`` must be empty. Turns of a conversation are asked with the
     earlier turns as history when the read path takes it (not with ``no_history``), and
-    follow-up turns are then asked again on their own for comparison. ``calibrate``
-    also cross-validates the abstention threshold on the questions' evidence scores.
-    Returns the report dict.
+    follow-up turns are then asked again on their own for comparison. ``calibrate`` (in
+    process only) also cross-validates the abstention weights and threshold on the
+    questions' evidence features and recommends settings. Returns the report dict.
     """
     settings = settings or get_settings()
     console = console or Console()
@@ -82,6 +81,9 @@ def run_eval(
     if api is not None and (corpus or index_dir is not None):
         raise EvalError("--corpus and --index are for in-process runs; with --api the service's own index is used.")
     if calibrate:
+        if api is not None:
+            raise EvalError("--calibrate reads the engine's evidence features, which the service does not serve: "
+                            "drop --api and give --corpus.")
         # Checked before indexing and asking, so a set that cannot be split fails in seconds.
         split_halves([EvidenceSample(question.id, None, question.answerable) for question in questions])
     meta: dict[str, Any] = {
@@ -116,7 +118,8 @@ def run_eval(
         meta["history"] = history_mode(questions, backend, no_history)
         with_history = meta["history"] == "passed"
         if calibrate:
-            backend.evidence(questions[0].question, k, configs[0])  # fails now, not after the run, if unsupported
+            read_features = features_reader(backend)
+            read_features(questions[0].question, k, configs[0])  # fails now, not after the run, if unsupported
         followups = [question for question in questions if question.followup] if with_history else []
         with Progress(
             TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console
@@ -132,11 +135,14 @@ def run_eval(
                 if followups
                 else None
             )
-        calibration: dict[str, tuple[Fold, Fold]] | None = None
+        calibration: dict[str, WeightsCalibration] | None = None
         if calibrate:
-            current = settings.abstain_threshold
             calibration = {
-                config: cross_validate(collect_evidence(backend, config_results, k, config, with_history), current)
+                config: calibrate_weights(
+                    collect_features(read_features, config_results, k, config),
+                    settings.evidence_weights,
+                    settings.abstain_threshold,
+                )
                 for config, config_results in results.items()
             }
     finally:
@@ -148,10 +154,51 @@ def run_eval(
     report = build_report(meta, questions, spans, results, scores, standalone=standalone, calibration=calibration)
     paths = write_reports(report, out_dir)
     console.print(summary_table(report, width=console.width))
-    for table in calibration_tables(report):
-        console.print(table)
+    for part in calibration_output(report):
+        console.print(part, soft_wrap=True)  # soft_wrap: the settings lines must stay whole to be pasted
     console.print(f"Wrote {paths['json']}, {paths['markdown']} and {paths['chart']}", markup=False, soft_wrap=True)
     return report
+
+
+FeaturesReader = Callable[[str, int, str], Mapping[str, float] | None]
+
+
+def features_reader(backend: Backend) -> FeaturesReader:
+    """``read(question, k, retriever)``: the evidence features of a question (``EvidenceFeatures.vector()``),
+    None when nothing is retrieved. Raises :class:`EvalError` unless ``backend`` is the engine in process."""
+    engine = backend.engine if isinstance(backend, InProcessBackend) else None
+    features_of = getattr(engine, "evidence_features", None)
+    if features_of is None:
+        raise EvalError(
+            "--calibrate needs the engine in process with Engine.evidence_features(question, k, filters, retriever)."
+        )
+
+    def read(question: str, k: int, retriever: str) -> Mapping[str, float] | None:
+        features = features_of(question, k=k, retriever=retriever)
+        return None if features is None else features.vector()
+
+    return read
+
+
+def collect_features(
+    read: FeaturesReader, results: Sequence[QuestionResult], k: int, config: str
+) -> list[FeatureSample]:
+    """Each question's evidence features under ``config``, labelled with its question file.
+
+    Features are read for the question the read path answered (``interpreted_as``), so a
+    follow-up asked with history is weighed as the standalone question it stood for.
+    Raises :class:`EvalError` naming the question whose features fail.
+    """
+    samples = []
+    for result in results:
+        question = result.question
+        try:
+            features = read(result.response.interpreted_as, k, config)
+        except Exception as error:
+            raise EvalError(f"Evidence features for question {question.id} under '{config}' failed: {error}") from error
+        # source is "file:line": the file names the set the question belongs to.
+        samples.append(FeatureSample(question.id, question.source.rsplit(":", 1)[0], features, question.answerable))
+    return samples
 
 
 def history_mode(questions: Sequence[Question], backend: Backend, no_history: bool) -> str:
@@ -205,7 +252,8 @@ def eval_command(
         bool,
         typer.Option(
             "--calibrate",
-            help="Also fit the abstention threshold on each half of the questions and judge it on the other.",
+            help="Also fit the abstention weights and threshold on each half of the questions, judge them on "
+            "the other, and print recommended settings (in process only).",
         ),
     ] = False,
 ) -> None:

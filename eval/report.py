@@ -17,7 +17,7 @@ from typing import Any
 from rich.table import Table
 from rich.text import Text
 
-from .calibration import Fold, Rates
+from .calibration import Judged, Rates, WeightsCalibration, WeightsFold, settings_lines
 from .failures import failures_by_figure
 from .metrics import (
     FOLLOWUP_KEYS,
@@ -71,27 +71,59 @@ def format_figure(key: str, value: float | None) -> str:
     return f"{value:.3f}" if key in RATE_KEYS else f"{value:.0f}"
 
 
-def rates_record(rates: Rates) -> dict[str, float | int]:
-    """A threshold's rates as JSON."""
+def rates_record(rates: Rates) -> dict[str, float | int | None]:
+    """A threshold's rates as JSON (a rate is null when the group has no question of its kind)."""
     return {
         "threshold": rates.threshold,
         "answerable": rates.answerable,
         "unanswerable": rates.unanswerable,
+        "answered": rates.answered,
+        "abstained": rates.abstained,
         "answered_rate": rates.answered_rate,
         "abstained_rate": rates.abstained_rate,
         "objective": rates.objective,
     }
 
 
-def fold_record(fold: Fold) -> dict[str, Any]:
+def judged_record(judged: Judged) -> dict[str, Any]:
+    """A setting's rates overall and per question file, as JSON."""
+    return {
+        "overall": rates_record(judged.overall),
+        "by_file": {group: rates_record(rates) for group, rates in judged.by_group.items()},
+    }
+
+
+def fold_record(fold: WeightsFold) -> dict[str, Any]:
     """One calibration fold as JSON."""
     return {
         "fitted_on": fold.fitted_on,
         "held_out": fold.held_out,
-        "fitted": rates_record(fold.fitted),
+        "weights": fold.weights,
+        "threshold": fold.threshold,
         "best_interval": list(fold.best_interval),
-        "held_out_rates": rates_record(fold.held_out_rates),
-        "current_rates": rates_record(fold.current_rates) if fold.current_rates is not None else None,
+        "fitted": rates_record(fold.fitted),
+        "held_out_rates": judged_record(fold.held_out_rates),
+        "current_rates": judged_record(fold.current_rates),
+    }
+
+
+def calibration_record(calibration: WeightsCalibration) -> dict[str, Any]:
+    """The cross-validated abstention calibration of one configuration, as JSON."""
+    recommended = calibration.recommended
+    return {
+        "features": list(calibration.features),
+        "regularisation_c": calibration.regularisation_c,
+        "current": {"weights": calibration.current_weights, "threshold": calibration.current_threshold},
+        "folds": [fold_record(fold) for fold in calibration.folds],
+        "recommended": {
+            "weights": recommended.weights,
+            "threshold": recommended.threshold,
+            "threshold_rule": "mean of the two folds' fitted thresholds",
+            "fold_thresholds": list(recommended.fold_thresholds),
+            "settings": settings_lines(recommended.weights, recommended.threshold),
+            "in_sample": judged_record(recommended.in_sample),
+            "current_in_sample": judged_record(recommended.current_in_sample),
+        },
     }
 
 
@@ -102,14 +134,14 @@ def build_report(
     results: Mapping[str, Sequence[QuestionResult]],
     scores: Mapping[str, ConfigScores],
     standalone: Mapping[str, ConfigScores] | None = None,
-    calibration: Mapping[str, tuple[Fold, Fold]] | None = None,
+    calibration: Mapping[str, WeightsCalibration] | None = None,
 ) -> dict[str, Any]:
     """The whole run as one JSON-ready dict: summaries, and every question's passages and answers.
 
     ``spans`` are the gold spans by question id; ``results`` and ``scores`` are keyed by
     configuration and list questions in the order of ``questions``. ``standalone`` holds,
     when the main run passed conversation history, the scores of the follow-up turns
-    asked again without it; ``calibration`` the cross-validated abstention folds.
+    asked again without it; ``calibration`` the cross-validated abstention weights and thresholds.
     """
     followup_ids = {question.id for question in questions if question.followup}
     standalone_scores = {
@@ -206,7 +238,7 @@ def build_report(
 def _config_entry(
     scores: ConfigScores,
     standalone: ConfigScores | None,
-    calibration: tuple[Fold, Fold] | None,
+    calibration: WeightsCalibration | None,
     followup_ids: set[str],
 ) -> dict[str, Any]:
     """One configuration's summaries. Follow-up figures are given only when the set has follow-up turns."""
@@ -223,7 +255,7 @@ def _config_entry(
             "standalone": followup_figures((standalone or scores).questions, followup_ids),
         }
     if calibration is not None:
-        entry["calibration"] = [fold_record(fold) for fold in calibration]
+        entry["calibration"] = calibration_record(calibration)
     return entry
 
 
@@ -445,62 +477,128 @@ def _followups_section(report: Mapping[str, Any]) -> list[str]:
     return lines
 
 
-def _calibration_section(report: Mapping[str, Any]) -> list[str]:
-    """The cross-validated abstention thresholds, when the run was asked to calibrate."""
-    configs = {
-        config: figures["calibration"] for config, figures in report["configs"].items() if "calibration" in figures
-    }
-    if not configs:
-        return []
-    lines = [
-        "",
-        "## Abstention threshold, cross-validated",
-        "",
-        "Questions are split in two halves by a hash of their id; the threshold that maximises "
-        "answered (answerable) + abstained (unanswerable) is fitted on one half and judged on the other.",
+CALIBRATION_COLUMNS = ("judged on", "questions", "setting", "threshold", "answered (answerable)",
+                       "abstained (unanswerable)", "sum")
+CALIBRATION_METHOD = (
+    "Questions are split in two halves by a SHA-256 hash of their id. On one half the evidence weights are "
+    "fitted (L2-regularised logistic regression, C={c:g}, intercept not penalised) and then the threshold "
+    "maximising answered (answerable) + abstained (unanswerable) on that half's probabilities; both are judged "
+    "on the other half, beside the current settings. The current weights are in-sample wherever they were "
+    "fitted on these same questions (the shipped defaults were), which flatters them."
+)
+
+
+def _calibrations(report: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    return {config: figures["calibration"] for config, figures in report["configs"].items() if "calibration" in figures}
+
+
+def _rate_cell(rate: float | None, count: int) -> str:
+    return "–" if rate is None else f"{rate:.3f} of {count}"
+
+
+def _rates_cells(rates: Mapping[str, Any]) -> list[str]:
+    objective = rates["objective"]
+    return [
+        f"{rates['threshold']:.4f}",
+        _rate_cell(rates["answered_rate"], rates["answerable"]),
+        _rate_cell(rates["abstained_rate"], rates["unanswerable"]),
+        "–" if objective is None else f"{objective:.3f}",
     ]
-    for config, folds in configs.items():
-        lines += ["", f"### {config}", ""]
-        lines += _markdown_table(
-            ["judged on", "threshold", "from", "answered (answerable)", "abstained (unanswerable)", "sum"],
-            [[f"half {fold['held_out']}", *row] for fold in folds for row in calibration_rows(fold)],
+
+
+def calibration_rows(calibration: Mapping[str, Any]) -> list[list[str]]:
+    """Rows of the calibration table: each held-out half, overall then per question file, the fitted setting
+    beside the current one; then every question (in-sample), the recommended setting beside the current one.
+    Columns as :data:`CALIBRATION_COLUMNS`."""
+    blocks = [
+        (
+            f"half {fold['held_out']}",
+            [(fold["held_out_rates"], f"fitted on half {fold['fitted_on']}"), (fold["current_rates"], "current")],
         )
+        for fold in calibration["folds"]
+    ]
+    recommended = calibration["recommended"]
+    blocks.append(
+        ("all (in-sample)", [(recommended["in_sample"], "recommended"), (recommended["current_in_sample"], "current")])
+    )
+    rows = []
+    for judged_on, settings in blocks:
+        groups = ["all", *settings[0][0]["by_file"]]
+        for group in groups:
+            for judged, setting in settings:
+                rates = judged["overall"] if group == "all" else judged["by_file"][group]
+                rows.append([judged_on, group, setting, *_rates_cells(rates)])
+    return rows
+
+
+def weights_rows(calibration: Mapping[str, Any]) -> tuple[list[str], list[list[str]]]:
+    """Header and rows comparing the weights and thresholds: each fold's, the recommended and the current."""
+    folds, recommended, current = calibration["folds"], calibration["recommended"], calibration["current"]
+    header = ["", *(f"fitted on half {fold['fitted_on']}" for fold in folds), "recommended (all)", "current"]
+    names = [*calibration["features"], "intercept"]
+    settings = [*(fold["weights"] for fold in folds), recommended["weights"], current["weights"]]
+    rows = [[name, *(f"{weights.get(name, 0.0):.3f}" for weights in settings)] for name in names]
+    thresholds = [*(fold["threshold"] for fold in folds), recommended["threshold"], current["threshold"]]
+    rows.append(["threshold", *(f"{threshold:.3f}" for threshold in thresholds)])
+    return header, rows
+
+
+def recommendation_text(config: str, calibration: Mapping[str, Any]) -> str:
+    """What the ready-to-paste settings are and how they were chosen."""
+    recommended = calibration["recommended"]
+    first, second = recommended["fold_thresholds"]
+    questions = recommended["in_sample"]["overall"]
+    return (
+        f"Recommended for {config}: weights fitted on all {questions['answerable'] + questions['unanswerable']} "
+        f"questions (C={calibration['regularisation_c']:g}); threshold = mean of the two folds' fitted thresholds "
+        f"({first:.4f} and {second:.4f}), rounded to {recommended['threshold']:.3f}. Paste into the shell or .env:"
+    )
+
+
+def _calibration_section(report: Mapping[str, Any]) -> list[str]:
+    """The cross-validated abstention weights and thresholds, when the run was asked to calibrate."""
+    calibrations = _calibrations(report)
+    if not calibrations:
+        return []
+    method = CALIBRATION_METHOD.format(c=next(iter(calibrations.values()))["regularisation_c"])
+    lines = ["", "## Abstention weights and threshold, cross-validated", "", method]
+    for config, calibration in calibrations.items():
+        rows = [[row[0], markdown_escape(row[1]), *row[2:]] for row in calibration_rows(calibration)]
+        lines += ["", f"### {config}", "", *_markdown_table(list(CALIBRATION_COLUMNS), rows), ""]
+        lines += _markdown_table(*weights_rows(calibration))
+        lines += ["", recommendation_text(config, calibration), "", "```sh"]
+        lines += [*calibration["recommended"]["settings"], "```"]
     return lines
 
 
-def calibration_rows(fold: Mapping[str, Any]) -> list[list[str]]:
-    """Rows for one calibration fold, judged on its held-out half: threshold, source, answered, abstained, sum."""
-    sources = [(fold["held_out_rates"], f"fitted on half {fold['fitted_on']}")]
-    if fold["current_rates"] is not None:
-        sources.append((fold["current_rates"], "current setting"))
-    return [
-        [
-            f"{rates['threshold']:.4f}",
-            source,
-            f"{rates['answered_rate']:.3f} of {rates['answerable']}",
-            f"{rates['abstained_rate']:.3f} of {rates['unanswerable']}",
-            f"{rates['objective']:.3f}",
+def calibration_output(report: Mapping[str, Any]) -> list[Table | Text]:
+    """The terminal's calibration output: per configuration, the held-out rates, the weights, and the
+    ready-to-paste settings."""
+    output: list[Table | Text] = []
+    for config, calibration in _calibrations(report).items():
+        rates_table = Table(title=f"{config}: abstention, fitted on one half and judged on the other")
+        for column in CALIBRATION_COLUMNS:
+            rates_table.add_column(column, justify="left" if column in CALIBRATION_COLUMNS[:3] else "right")
+        previous = None
+        for row in calibration_rows(calibration):
+            if previous is not None and row[:2] != previous[:2]:
+                rates_table.add_section()
+            rates_table.add_row(*row)
+            previous = row
+        header, rows = weights_rows(calibration)
+        weights_table = Table(title=f"{config}: evidence weights and thresholds")
+        for position, column in enumerate(header):
+            weights_table.add_column(column, justify="left" if position == 0 else "right")
+        for row in rows:
+            weights_table.add_row(*row)
+        output += [
+            Text(CALIBRATION_METHOD.format(c=calibration["regularisation_c"])),
+            rates_table,
+            weights_table,
+            Text(recommendation_text(config, calibration)),
+            Text("\n".join(calibration["recommended"]["settings"])),
         ]
-        for rates, source in sources
-    ]
-
-
-def calibration_tables(report: Mapping[str, Any]) -> list[Table]:
-    """The terminal's calibration output: for each configuration, one table per held-out half."""
-    tables = []
-    for config, figures in report["configs"].items():
-        for fold in figures.get("calibration", []):
-            fitted = fold["fitted"]
-            table = Table(
-                title=f"{config}: judged on half {fold['held_out']}; fitted on half {fold['fitted_on']} "
-                f"(sum there {fitted['objective']:.3f})"
-            )
-            for column in ("threshold", "from", "answered (answerable)", "abstained (unanswerable)", "sum"):
-                table.add_column(column, justify="left" if column == "from" else "right")
-            for row in calibration_rows(fold):
-                table.add_row(*row)
-            tables.append(table)
-    return tables
+    return output
 
 
 def _failures_section(report: Mapping[str, Any], config: str) -> list[str]:

@@ -11,14 +11,12 @@ import typer
 from rich.console import Console
 from typer.testing import CliRunner
 
-from eval.calibration import Fold, Rates
 from eval.cli import eval_command, parse_configs, run_compare
 from eval.compare import compare_reports
 from eval.metrics import score_config
 from eval.runner import EvalError
 from eval.report import (
     build_report,
-    calibration_tables,
     load_report,
     markdown_escape,
     render_markdown,
@@ -144,7 +142,7 @@ def test_parse_configs() -> None:
 
 
 def make_answers_report() -> dict:
-    """A run with direct answers, a follow-up turn asked with and without history, and calibration folds."""
+    """A run with direct answers and a follow-up turn asked with and without history."""
     who = make_question("who", 1, type_="who", keywords=("Ann Smith",))
     followup = replace(
         make_question("turn-2", 1, type_="when", keywords=("2021",)), conversation="c", turn=2, followup=True
@@ -161,18 +159,11 @@ def make_answers_report() -> dict:
     }
     standalone = {"hybrid": score_config([make_result(followup, [MISS], answer="Unclear.")], k=10)}
     scores = {"hybrid": score_config(results["hybrid"], k=10)}
-    fold = Rates(0.4, 3, 2, 1.0, 0.5)
-    folds = (
-        Fold("A", "B", Rates(0.4, 2, 2, 1.0, 1.0), (0.3, 0.5), fold, Rates(0.42, 3, 2, 2 / 3, 0.5)),
-        Fold("B", "A", Rates(0.6, 3, 2, 1.0, 1.0), (0.5, None), fold, None),
-    )
     meta = META | {"configs": ["hybrid"], "history": "passed"}
-    return build_report(
-        meta, questions, spans, results, scores, standalone=standalone, calibration={"hybrid": folds}
-    )
+    return build_report(meta, questions, spans, results, scores, standalone=standalone)
 
 
-def test_report_json_holds_direct_answers_keyword_recall_by_type_followups_and_calibration() -> None:
+def test_report_json_holds_direct_answers_keyword_recall_by_type_and_followups() -> None:
     report = make_answers_report()
     hybrid = report["configs"]["hybrid"]
     assert hybrid["direct_answers"] == {"wanted": 2, "given": 2, "checkable": 2, "with_keyword": 2}
@@ -185,8 +176,6 @@ def test_report_json_holds_direct_answers_keyword_recall_by_type_followups_and_c
         "with_history": {"n": 1, "hit@5": 1.0, "citation_precision": 1.0, "keyword_recall": 1.0},
         "standalone": {"n": 1, "hit@5": 0.0, "citation_precision": None, "keyword_recall": 0.0},
     }
-    assert hybrid["calibration"][0]["held_out_rates"]["objective"] == 1.5
-    assert hybrid["calibration"][1]["best_interval"] == [0.5, None]
     turn = report["questions"][1]
     assert (turn["conversation"], turn["turn"], turn["followup"]) == ("c", 2, True)
     assert turn["results"]["hybrid"]["direct_answer"] == {"text": "2021", "citation": 1}
@@ -196,30 +185,19 @@ def test_report_json_holds_direct_answers_keyword_recall_by_type_followups_and_c
     json.dumps(report, allow_nan=False)  # nothing a strict JSON reader would refuse
 
 
-def test_markdown_shows_answers_followups_calibration_and_failing_questions() -> None:
+def test_markdown_shows_answers_followups_and_failing_questions() -> None:
     markdown = render_markdown(make_answers_report())
     assert "| hybrid | 2 | 2 | 1.000 | 2 | 2 | 1.000 |" in markdown
     assert "| who | 1 | 1.000 |" in markdown
     assert "History: each turn was asked with the earlier turns of its conversation as history." in markdown
     assert "| hybrid | 1 | 1.000 | 0.000 | 1.000 | – | 1.000 | 0.000 |" in markdown
     assert "| turn-2 | hybrid | question turn-2 | 1.000 / 0.000 | 1.000 / – | 1.000 / 0.000 |" in markdown
-    assert "| half B | 0.4000 | fitted on half A | 1.000 of 3 | 0.500 of 2 | 1.500 |" in markdown
-    assert "| half B | 0.4200 | current setting | 0.667 of 3 | 0.500 of 2 | 1.167 |" in markdown
     assert "### hybrid: answered though unanswerable (1)" in markdown
     row = next(line for line in markdown.splitlines() if line.startswith("| unans | unanswerable |"))
     assert "answered instead of abstaining" in row and "(abstain: the minutes do not answer this)" in row
     assert "Made up \\| &lt;b&gt;bold&lt;/b&gt; word" in row and "<b>" not in row
     answer_cell = row.split(" | ")[4]
     assert answer_cell.endswith("…") and len(answer_cell) < 320
-
-
-def test_calibration_tables_one_per_held_out_half() -> None:
-    tables = calibration_tables(make_answers_report())
-    assert [str(table.title) for table in tables] == [
-        "hybrid: judged on half B; fitted on half A (sum there 2.000)",
-        "hybrid: judged on half A; fitted on half B (sum there 2.000)",
-    ]
-    assert [table.row_count for table in tables] == [2, 1]
 
 
 def test_cli_calibrate_rejects_a_set_it_cannot_split_before_indexing(tmp_path: Path) -> None:
