@@ -26,7 +26,8 @@ from .units import Unit, answer_units
 SpanScorer = Callable[[Sequence[tuple[Passage, int, int]]], Sequence[float]]
 """Scores spans ``(passage, start, end)`` of passage texts against the question (cosine similarity)."""
 
-_LEADING_MARKER = re.compile(r"^([·•▪●◦‣∙\-*–]|\(?[a-z0-9ivx]{1,4}\)|\d{1,2}(\.\d{1,2})*\.?)\s+")
+# A list marker before a sentence ("·", "(b)", "2.", "10.1"); a bare number ("79 children") is not one.
+_LEADING_MARKER = re.compile(r"^([·•▪●◦‣∙\-*–]|\(?[a-z0-9ivx]{1,4}\)|\d{1,2}(\.\d{1,2})+\.?|\d{1,2}\.)\s+")
 ABSTAIN_MESSAGE = "The minutes I have don't cover this."
 MISSING_PART_PREFIX = "The minutes I have don't say"
 
@@ -214,19 +215,27 @@ def _choose(
     chosen: list[_Candidate] = [candidates[0]]
     missing: list[str] = []
     # Every part of a multi-part question, and every council a comparison names, gets its own best unit.
+    words = len(candidates[0].quote.split())
+
+    def add(candidate: _Candidate) -> None:
+        nonlocal words
+        length = len(candidate.quote.split())
+        if candidate not in chosen and words + length <= max_words:
+            chosen.append(candidate)
+            words += length
+
     if len(parts) > 1:
         for part in parts:
             best = _best_for_part(part, candidates, headers, idf, preferred=chosen)
             if best is None:
                 missing.append(part.text)
-            elif best not in chosen:
-                chosen.append(best)
+            else:
+                add(best)
     if len(named_councils) > 1:
         for council in sorted(named_councils):
             own = [c for c in candidates if concerns(frozenset({council}), c.passage.source.council, c.passage.text)]
-            if own and own[0] not in chosen:
-                chosen.append(own[0])
-    words = sum(len(c.quote.split()) for c in chosen)
+            if own:
+                add(own[0])
     best_score = candidates[0].score
     for candidate in candidates[1:]:
         if len(chosen) >= weights.max_units:
@@ -239,8 +248,7 @@ def _choose(
             continue
         if any(_overlap(candidate.tokens, other.tokens) > weights.redundancy for other in chosen):
             continue
-        chosen.append(candidate)
-        words += length
+        add(candidate)
     return chosen, missing
 
 
@@ -290,7 +298,7 @@ def _render(question: _Question, chosen: list[_Candidate], missing: list[str]) -
         paragraphs.append((f"{label}: " if label else "") + " ".join(sentences))
     direct = _direct(question, chosen, number_of)
     if direct is not None:
-        paragraphs.insert(0, f"{direct.text} [{direct.citation}]")
+        paragraphs.insert(0, f"{' '.join(direct.text.split())} [{direct.citation}]")
     paragraphs += [f"{MISSING_PART_PREFIX}: {part.rstrip(' ?')}?" for part in missing]
     return ComposedAnswer("\n\n".join(paragraphs), citations, direct, missing)
 

@@ -80,7 +80,7 @@ _DECISION_VERB = re.compile(
     re.I,
 )
 _YES_NO_QUESTION = re.compile(r"^\s*(is|are|was|were|did|does|do|has|have|had|will|would|can|could|should)\b", re.I)
-_NUMBER_QUESTION = re.compile(r"\b(how (many|far|long|often|high|low)|what (number|figure|total))\b", re.I)
+_NUMBER_QUESTION = re.compile(r"\b(how (many|far|long|often|high|low)|what (number|figure|total|quorum))\b", re.I)
 _PERSON_QUESTION = re.compile(
     r"^\s*(who|whom|whose)\b|\b(which|what) (councillors?|officers?|members?|cabinet members?|directors?|"
     r"person|people|individuals?)\b",
@@ -139,6 +139,15 @@ _NAME_IN_ROLE = re.compile(
     r"Senior\s+|Chief\s+)?(?:Director|Head|Manager|Officer|Lead|Chair|Chairman|Consultant|Commissioner|Executive|"
     r"Clerk|Leader|Mayor|Member|Councillor|Cabinet|Portfolio|Strategic|Service)|\s+(?:presented|introduced|reported|"
     r"explained|outlined|informed|advised|confirmed|stated|highlighted|proposed|seconded|moved|updated|gave|summarised))\b"
+)
+_ROLE_WORDS = frozenset(
+    """Business Manager Head Chief Democratic Public Primary Adult Adults Children Family Families Safeguarding
+    Education Deputy Interim Acting Assistant Senior Lead Principal Corporate Strategic General Programme Project
+    Operations Development Commissioner Consultant Clinical Medical Nursing Mental Regional National Local County
+    District City Borough Town Parish Community Group Committee Panel Forum The This That These Those""".split()
+)
+_INSTITUTION_AFTER = re.compile(
+    r"\s+(Hospital|Trust|House|School|Academy|College|Centre|Center|Court|Hall|Ward|Unit|Foundation|Library|Park|Road|Street)\b"
 )
 _TITLED_NAME = re.compile(
     r"\b(Cllr|Councillor|Councillors|Mr|Mrs|Ms|Miss|Mx|Dr|Professor|Prof|Sir|Dame|Lord|Lady|Baroness|Baron|Reverend|Rev)"
@@ -239,14 +248,23 @@ def person_spans(text: str) -> list[tuple[int, int]]:
     """Spans of people's names: a title and name ("Councillor Sirajul Islam"), a known given name and
     surname, or a name followed by a job title or a reporting verb ("Coral Miller presented")."""
     spans = [(m.start(), m.end()) for m in _TITLED_NAME_SPAN.finditer(text)]
-    spans += [(m.start(1), m.end(1)) for m in _NAME_IN_ROLE.finditer(text) if m.group(2) not in _NOT_SURNAMES]
+    spans += [(m.start(1), m.end(1)) for m in _NAME_IN_ROLE.finditer(text) if _could_be_name(m.group(1))]
     spans = _disjoint(spans)
     names = given_names()
     for match in _CAPITALISED_PAIR.finditer(text):
         first, last = match.group(1), match.group(2)
-        if first in names and last not in _NOT_SURNAMES and not any(s <= match.start() < e for s, e in spans):
+        # "George Eliot Hospital" names a place after a person.
+        institution = _INSTITUTION_AFTER.match(text, match.end())
+        if first in names and last not in _NOT_SURNAMES and not institution and not any(
+            s <= match.start() < e for s, e in spans
+        ):
             spans.append((match.start(), match.end()))
     return sorted(spans)
+
+
+def _could_be_name(words: str) -> bool:
+    """"Coral Miller" could be a name; "Business Manager" and "Safeguarding Board" cannot."""
+    return not any(word in _NOT_SURNAMES or word in _ROLE_WORDS for word in words.split())
 
 
 def _disjoint(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -270,7 +288,7 @@ def _new_figure(text: str, expectation: Expectation) -> bool:
 def names_person(text: str) -> bool:
     """A person is named: a title before a name ("Councillor Smith", "Dr Patel"), a known given name and
     surname, or a name followed by a job title or a reporting verb."""
-    if _TITLED_NAME.search(text) or any(m.group(2) not in _NOT_SURNAMES for m in _NAME_IN_ROLE.finditer(text)):
+    if _TITLED_NAME.search(text) or any(_could_be_name(m.group(1)) for m in _NAME_IN_ROLE.finditer(text)):
         return True
     names = given_names()
     return any(

@@ -20,6 +20,8 @@ _AGENT_STEMS = frozenset(
         "blamed explained reported".split()
     )
 )
+# Minutes write "proposed by" for a motion a question says was "moved".
+_SAME_ACT = {"move": "propos"}
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
 # Two names joined in one quote ("proposed by Cllr A and seconded by Cllr B") are given together.
 _MAX_JOINED_CHARS = 120
@@ -63,7 +65,7 @@ def _stems(text: str) -> set[str]:
 def _words(text: str) -> list[tuple[int, str]]:
     matches = list(_WORD.finditer(text))
     stems = stemmer().stemWords([match.group(0).lower() for match in matches])
-    return [(match.start(), stem) for match, stem in zip(matches, stems, strict=True)]
+    return [(match.start(), _SAME_ACT.get(stem, stem)) for match, stem in zip(matches, stems, strict=True)]
 
 
 def _nearest(spans: list[tuple[int, int]], anchors: list[int]) -> tuple[int, int]:

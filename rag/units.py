@@ -20,7 +20,7 @@ _ANNOUNCES = re.compile(r"(:\s*-?|\b(which|that|as follows|were|are|be|to|includ
 _DECISION_HEADING = re.compile(r"^\W*(resolved|agreed|decided|recommended|recommendations?)\b\W*(that)?\W*$", re.I)
 # "Minutes:" and other one- or two-word headings end in a colon without announcing a list.
 _MIN_LEAD_IN_WORDS = 3
-_LIST_MARKER = re.compile(r"^\s*([·•▪●◦‣∙\-*–]|\(?[a-z0-9ivx]{1,4}[).]|\d{1,2}(\.\d{1,2})*\.?)\s+")
+_LIST_MARKER = re.compile(r"^\s*([·•▪●◦‣∙\-*–]|\(?[a-z0-9ivx]{1,4}[).]|\d{1,2}(\.\d{1,2})*\.?)(\s+|$)")
 _UNFINISHED = re.compile(r"(,|\b(and|or|by|of|to|the|for|with|from|in|on|at|a|an|&))\s*$", re.I)
 _TERMINATED = re.compile(r"[.!?:;)\]]['\"’”]?\s*$")
 _MIN_WORDS = 4

@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 
 from minutes.cli import app
 from minutes.settings import Settings
-from rag.answer import ABSTAIN_MESSAGE, meeting_label
+from rag.answer import ABSTAIN_MESSAGE, MISSING_PART_PREFIX, AnswerWeights, meeting_label
 from rag.contract import AskResponse
 from rag.engine import Engine
 
@@ -41,6 +41,7 @@ SOURCE_KEYS = {
 }
 CITATION_KEYS = {"n", "passage_id", "quote"}
 MARKER = re.compile(r"\[(\d+)\]")
+MEETING_DATE_ANSWER = re.compile(r"^At the (.+ )?meeting of \d{1,2} \w+ \d{4}$")
 LEADING_LIST_MARKER = re.compile(r"^([·•▪●◦‣∙\-*–]|\(?[a-z0-9ivx]{1,4}\)|\d{1,2}\.)$")
 
 
@@ -90,7 +91,8 @@ def answer_problems(engine: Engine, response: AskResponse, max_words: int) -> li
         problems.append(f"citations numbered {numbers}")
     if not numbers:
         problems.append("an answer without citations")
-    markers = [int(n) for n in MARKER.findall(response.answer)]
+    opening = f"{' '.join(response.direct_answer.text.split())} [{response.direct_answer.citation}]\n\n" if response.direct_answer else ""
+    markers = [int(n) for n in MARKER.findall(response.answer.removeprefix(opening))]
     if sorted(markers) != numbers:
         problems.append(f"markers {markers} in the answer, citations {numbers}")
     folded_answer = " ".join(response.answer.split())
@@ -108,9 +110,21 @@ def answer_problems(engine: Engine, response: AskResponse, max_words: int) -> li
         if core and core not in folded_answer:
             problems.append(f"[{citation.n}] quote does not appear in the answer: {core[:80]!r}")
 
+    paragraphs = response.answer.split("\n\n")
+    direct = response.direct_answer
+    if direct is not None:
+        quoted = {citation.n: citation.quote for citation in response.citations}
+        if direct.citation not in quoted:
+            problems.append(f"direct answer cites [{direct.citation}], which is not a citation")
+        elif not (direct.text in quoted[direct.citation] or direct.text in ("Yes", "No") or MEETING_DATE_ANSWER.match(direct.text)):
+            problems.append(f"direct answer {direct.text!r} is not in the quote of [{direct.citation}]")
+        if paragraphs[0] != f"{' '.join(direct.text.split())} [{direct.citation}]":
+            problems.append(f"the answer does not open with its direct answer: {paragraphs[0][:80]!r}")
+        paragraphs = paragraphs[1:]
+    paragraphs = [paragraph for paragraph in paragraphs if not paragraph.startswith(MISSING_PART_PREFIX)]
     body_words = 0
     by_id = {citation.n: passages.get(citation.passage_id) for citation in response.citations}
-    for paragraph in response.answer.split("\n\n"):
+    for paragraph in paragraphs:
         cited = [int(n) for n in MARKER.findall(paragraph)]
         if not cited or not paragraph.rstrip().endswith(f"[{cited[-1]}]"):
             problems.append(f"uncited text in {paragraph[:80]!r}")
@@ -144,11 +158,21 @@ def test_citations_are_exact_on_every_question(corpus_engine: Engine, all_answer
 
 
 def test_answers_stay_short(all_answers: list, settings: Settings) -> None:
-    """Within the word budget, with slack only for the meeting label of each paragraph."""
+    """Within the word budget, with slack only for meeting labels, the direct answer and the markers."""
     for record, response in all_answers:
-        paragraphs = response.answer.split("\n\n")
-        assert len(response.answer.split()) <= settings.answer_max_words + 4 + 16 * len(paragraphs), record["id"]
-        assert len(response.citations) <= 4, record["id"]
+        passages = {passage.id: passage for passage in response.passages}
+        labels = {meeting_label(passages[citation.passage_id]) for citation in response.citations}
+        words = len(response.answer.split()) - sum(len(label.split()) for label in labels)
+        direct = len(response.direct_answer.text.split()) + 1 if response.direct_answer else 0
+        assert words <= settings.answer_max_words + direct + 2 * len(response.citations) + 16, record["id"]
+        assert len(response.citations) <= AnswerWeights().max_units + 2, record["id"]
+
+
+def test_direct_answers_for_questions_that_ask_for_a_fact(all_answers: list) -> None:
+    """Who / when / how much questions open with the words that answer them on most shared questions."""
+    kinds = ("who", "when", "how-much")
+    asked = [response for record, response in all_answers if record["type"] in kinds and not response.abstained]
+    assert sum(response.direct_answer is not None for response in asked) / len(asked) >= 0.5
 
 
 def test_most_answerable_questions_are_answered(all_answers: list) -> None:

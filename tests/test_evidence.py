@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from rag.answer_kinds import AnswerKind, expected_answer, holds_answer, names_person
 from rag.contract import Passage, Source
-from rag.evidence import best_sentence_support, evidence_score
+from rag.evidence import (
+    EvidenceFeatures,
+    asked_acts,
+    best_sentence_support,
+    evidence_features,
+    evidence_probability,
+    years_named,
+)
 from rag.places import Places, concerns, place_name
 from rag.rerank import rerank
 
@@ -23,6 +32,12 @@ from rag.rerank import rerank
         ("How much time did the review take?", AnswerKind.NUMBER),
         ("Who chairs the health and wellbeing board?", AnswerKind.PERSON),
         ("Which councillors voted against the budget?", AnswerKind.PERSON),
+        ("When is the strategy due to be published?", AnswerKind.DATE),
+        ("When the board reviewed its terms in 2021, what quorum did it settle on?", AnswerKind.NUMBER),
+        ("Did the cabinet approve the closure of the library?", AnswerKind.OUTCOME),
+        ("How did the committee vote in the end on the application?", AnswerKind.OUTCOME),
+        ("How big a rise in parking fees was put forward?", AnswerKind.MONEY),
+        ("What hourly rate does the council pay nursery providers?", AnswerKind.MONEY),
     ],
 )
 def test_expected_answer_kinds(question: str, kind: AnswerKind) -> None:
@@ -35,8 +50,10 @@ def test_expected_answer_kinds(question: str, kind: AnswerKind) -> None:
     [
         "What did the board say about workforce risk?",
         "Why do GP surgeries run their appointment booking differently?",
-        "When is the strategy due to be published?",
         "What kind of badge scheme was considered?",
+        "Does the new waste contract include food waste collection?",
+        "Can you summarise the update members got on potholes?",
+        "What were the headline value for money findings?",
     ],
 )
 def test_open_questions_expect_nothing_in_particular(question: str) -> None:
@@ -157,11 +174,41 @@ def test_best_sentence_support_counts_the_header_and_the_answer_kind() -> None:
     )
 
 
-def test_evidence_ignores_passages_of_other_councils() -> None:
+def test_evidence_counts_only_passages_that_speak_for_the_question() -> None:
     passages = [_passage("Solihull refreshed its suicide prevention strategy.", "Solihull Metropolitan Borough Council")]
-    named = frozenset({"Slough Borough Council"})
-    assert evidence_score(passages, [0.9], [0.8], named) == 0.0
-    assert evidence_score(passages, [0.9], [0.8]) == pytest.approx(0.85)
+    silent = evidence_features(passages, [0.9], [0.8], [False], asks_kind=False)
+    assert (silent.cosine, silent.support, silent.named_council_first) == (0.0, 0.0, False)
+    speaking = evidence_features(passages, [0.9], [0.8], [True], asks_kind=True)
+    assert (speaking.cosine, speaking.support, speaking.asks_kind, speaking.top_score) == (0.8, 0.9, True, 1.0)
+
+
+def test_evidence_probability_is_a_logistic_model_of_the_features() -> None:
+    features = EvidenceFeatures(cosine=0.5, support=1.0, asks_kind=True, named_council_first=True, top_score=1.2)
+    assert evidence_probability(features, {}) == pytest.approx(0.5)
+    weights = {"support": 2.0, "asks_kind": -1.0, "intercept": -1.0}
+    assert evidence_probability(features, weights) == pytest.approx(1 / (1 + math.exp(0.0)))
+    assert evidence_probability(features, {"support": 3.0}) > evidence_probability(features, {"support": 1.0})
+
+
+def test_a_year_the_question_names_must_be_the_minutes_year() -> None:
+    question = "What net revenue budget did the council approve for 2022/23?"
+    year = years_named(question)[0]
+    assert year.mentioned_in("The net revenue budget for 2022-23 of £200m was approved.", "")
+    assert year.mentioned_in("The budget was approved.", "Council. 23 February 2022")
+    assert not year.mentioned_in("The 2021/22 budget of £190m was approved.", "Council. 22 February 2021")
+    answer = "The net revenue budget of £200m was approved."
+    assert best_sentence_support(question, answer, "Council. 23 February 2022", IDF) > best_sentence_support(
+        question, answer, "Council. 22 February 2021", IDF
+    )
+
+
+def test_who_questions_need_the_act_they_ask_about() -> None:
+    assert asked_acts("Which councillors voted against the budget?") == {"vote"}
+    assert asked_acts("Which officer took the forum through the budget after the bid to move money?") == set()
+    question = "Which councillors voted against the budget?"
+    spoke = "The Council debated the budget with Councillor Lunnon and Councillor Irvine."
+    voted = "Councillors Lunnon and Irvine voted against the budget."
+    assert best_sentence_support(question, voted, "", IDF) > best_sentence_support(question, spoke, "", IDF)
 
 
 def test_rerank_combines_relative_score_and_support() -> None:
