@@ -133,6 +133,7 @@ class WeightsCalibration:
 
     features: tuple[str, ...]
     regularisation_c: float
+    samples: tuple[FeatureSample, ...]  # what was fitted on
     folds: tuple[WeightsFold, WeightsFold]
     recommended: Recommendation
     current_weights: dict[str, float]
@@ -390,6 +391,7 @@ def calibrate_weights(
     return WeightsCalibration(
         features=names,
         regularisation_c=regularisation_c,
+        samples=tuple(samples),
         folds=(folds[0], folds[1]),
         recommended=Recommendation(
             weights=weights,

@@ -14,6 +14,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from rich import box
 from rich.table import Table
 from rich.text import Text
 
@@ -115,6 +116,16 @@ def calibration_record(calibration: WeightsCalibration) -> dict[str, Any]:
         "regularisation_c": calibration.regularisation_c,
         "current": {"weights": calibration.current_weights, "threshold": calibration.current_threshold},
         "folds": [fold_record(fold) for fold in calibration.folds],
+        # Every question's features, so that the fits can be redone offline (another C, other features).
+        "samples": [
+            {
+                "id": sample.question_id,
+                "file": sample.group,
+                "answerable": sample.answerable,
+                "features": None if sample.features is None else dict(sample.features),
+            }
+            for sample in calibration.samples
+        ],
         "recommended": {
             "weights": recommended.weights,
             "threshold": recommended.threshold,
@@ -477,8 +488,11 @@ def _followups_section(report: Mapping[str, Any]) -> list[str]:
     return lines
 
 
-CALIBRATION_COLUMNS = ("judged on", "questions", "setting", "threshold", "answered (answerable)",
-                       "abstained (unanswerable)", "sum")
+CALIBRATION_COLUMNS = ("questions", "setting", "answered", "abstained", "sum")
+CALIBRATION_LEGEND = (
+    "answered: share of the answerable questions answered; abstained: share of the unanswerable questions "
+    "abstained on; sum: the two added, which the fitted threshold maximises on its own half."
+)
 CALIBRATION_METHOD = (
     "Questions are split in two halves by a SHA-256 hash of their id. On one half the evidence weights are "
     "fitted (L2-regularised logistic regression, C={c:g}, intercept not penalised) and then the threshold "
@@ -499,36 +513,44 @@ def _rate_cell(rate: float | None, count: int) -> str:
 def _rates_cells(rates: Mapping[str, Any]) -> list[str]:
     objective = rates["objective"]
     return [
-        f"{rates['threshold']:.4f}",
         _rate_cell(rates["answered_rate"], rates["answerable"]),
         _rate_cell(rates["abstained_rate"], rates["unanswerable"]),
         "–" if objective is None else f"{objective:.3f}",
     ]
 
 
-def calibration_rows(calibration: Mapping[str, Any]) -> list[list[str]]:
-    """Rows of the calibration table: each held-out half, overall then per question file, the fitted setting
-    beside the current one; then every question (in-sample), the recommended setting beside the current one.
-    Columns as :data:`CALIBRATION_COLUMNS`."""
+def _file_labels(files: Sequence[str]) -> dict[str, str]:
+    """Question files as shown in tables: their names, or their paths where two names are the same."""
+    names = [Path(file).name for file in files]
+    return {file: name if names.count(name) == 1 else file for file, name in zip(files, names, strict=True)}
+
+
+def calibration_blocks(calibration: Mapping[str, Any]) -> list[tuple[str, list[list[str]]]]:
+    """(title, rows) for each set the settings are judged on: each held-out half, then every question
+    (in-sample); the title gives the thresholds. Rows are as :data:`CALIBRATION_COLUMNS`: overall, then
+    per question file, the fitted (or recommended) setting beside the current one."""
+    recommended, current = calibration["recommended"], calibration["current"]["threshold"]
     blocks = [
         (
-            f"half {fold['held_out']}",
-            [(fold["held_out_rates"], f"fitted on half {fold['fitted_on']}"), (fold["current_rates"], "current")],
+            f"judged on half {fold['held_out']}, fitted on half {fold['fitted_on']} "
+            f"(threshold {fold['threshold']:.4f}; current {current:.4f})",
+            [(fold["held_out_rates"], "fitted"), (fold["current_rates"], "current")],
         )
         for fold in calibration["folds"]
     ]
-    recommended = calibration["recommended"]
-    blocks.append(
-        ("all (in-sample)", [(recommended["in_sample"], "recommended"), (recommended["current_in_sample"], "current")])
-    )
-    rows = []
-    for judged_on, settings in blocks:
-        groups = ["all", *settings[0][0]["by_file"]]
-        for group in groups:
+    in_sample = [(recommended["in_sample"], "recommended"), (recommended["current_in_sample"], "current")]
+    title = f"all questions, in-sample (threshold {recommended['threshold']:.4f}; current {current:.4f})"
+    blocks.append((title, in_sample))
+    labels = _file_labels(list(recommended["in_sample"]["by_file"]))
+    rendered = []
+    for title, settings in blocks:
+        rows = []
+        for group in ["all", *settings[0][0]["by_file"]]:
             for judged, setting in settings:
                 rates = judged["overall"] if group == "all" else judged["by_file"][group]
-                rows.append([judged_on, group, setting, *_rates_cells(rates)])
-    return rows
+                rows.append([labels.get(group, group), setting, *_rates_cells(rates)])
+        rendered.append((title, rows))
+    return rendered
 
 
 def weights_rows(calibration: Mapping[str, Any]) -> tuple[list[str], list[list[str]]]:
@@ -561,10 +583,13 @@ def _calibration_section(report: Mapping[str, Any]) -> list[str]:
     if not calibrations:
         return []
     method = CALIBRATION_METHOD.format(c=next(iter(calibrations.values()))["regularisation_c"])
-    lines = ["", "## Abstention weights and threshold, cross-validated", "", method]
+    lines = ["", "## Abstention weights and threshold, cross-validated", "", method, "", CALIBRATION_LEGEND]
     for config, calibration in calibrations.items():
-        rows = [[row[0], markdown_escape(row[1]), *row[2:]] for row in calibration_rows(calibration)]
-        lines += ["", f"### {config}", "", *_markdown_table(list(CALIBRATION_COLUMNS), rows), ""]
+        lines += ["", f"### {config}"]
+        for title, rows in calibration_blocks(calibration):
+            escaped = [[markdown_escape(row[0]), *row[1:]] for row in rows]
+            lines += ["", f"{title[0].upper()}{title[1:]}:", "", *_markdown_table(list(CALIBRATION_COLUMNS), escaped)]
+        lines += ["", "Weights and thresholds:", ""]
         lines += _markdown_table(*weights_rows(calibration))
         lines += ["", recommendation_text(config, calibration), "", "```sh"]
         lines += [*calibration["recommended"]["settings"], "```"]
@@ -576,24 +601,30 @@ def calibration_output(report: Mapping[str, Any]) -> list[Table | Text]:
     ready-to-paste settings."""
     output: list[Table | Text] = []
     for config, calibration in _calibrations(report).items():
-        rates_table = Table(title=f"{config}: abstention, fitted on one half and judged on the other")
-        for column in CALIBRATION_COLUMNS:
-            rates_table.add_column(column, justify="left" if column in CALIBRATION_COLUMNS[:3] else "right")
-        previous = None
-        for row in calibration_rows(calibration):
-            if previous is not None and row[:2] != previous[:2]:
-                rates_table.add_section()
-            rates_table.add_row(*row)
-            previous = row
+        rates_tables = []
+        for title, rows in calibration_blocks(calibration):
+            # Simple boxes and unwrapped figures: the tables fit an 80-column terminal whole.
+            table = Table(title=f"{config}: {title}", box=box.SIMPLE_HEAD, pad_edge=False)
+            table.add_column(CALIBRATION_COLUMNS[0], no_wrap=True)
+            table.add_column(CALIBRATION_COLUMNS[1], no_wrap=True)
+            for column in CALIBRATION_COLUMNS[2:]:
+                table.add_column(column, justify="right", no_wrap=True)
+            for position, row in enumerate(rows):
+                if position and position % 2 == 0:
+                    table.add_section()
+                table.add_row(*row)
+            rates_tables.append(table)
         header, rows = weights_rows(calibration)
-        weights_table = Table(title=f"{config}: evidence weights and thresholds")
-        for position, column in enumerate(header):
-            weights_table.add_column(column, justify="left" if position == 0 else "right")
+        weights_table = Table(title=f"{config}: evidence weights and thresholds", box=box.SIMPLE_HEAD)
+        weights_table.add_column(header[0], no_wrap=True)
+        for column in header[1:]:
+            weights_table.add_column(column, justify="right")
         for row in rows:
             weights_table.add_row(*row)
         output += [
             Text(CALIBRATION_METHOD.format(c=calibration["regularisation_c"])),
-            rates_table,
+            Text(CALIBRATION_LEGEND),
+            *rates_tables,
             weights_table,
             Text(recommendation_text(config, calibration)),
             Text("\n".join(calibration["recommended"]["settings"])),

@@ -197,6 +197,11 @@ def test_probability_is_the_read_paths_formula() -> None:
     assert probability(features.vector(), weights) == pytest.approx(evidence_probability(features, weights), abs=1e-15)
 
 
+# Question files as given on the command line; tables show their names.
+SEEDS = "../shared/eval/seeds.jsonl"
+OWN = "eval/extra_questions.jsonl"
+
+
 def feature_samples(half: str, group: str, rows: list[tuple[float, bool]], start: int = 0) -> list[FeatureSample]:
     """Samples of one feature, "x", whose ids fall in ``half``, in question file ``group``."""
     ids = (f"{group}-{half}-{n}" for n in itertools.count(start) if half_of(f"{group}-{half}-{n}") == half)
@@ -210,11 +215,11 @@ def two_file_set() -> list[FeatureSample]:
     rows_a = [(0.9, True), (0.8, True), (0.55, True), (0.3, True), (0.1, False), (0.2, False), (0.6, False)]
     rows_b = [(0.85, True), (0.7, True), (0.4, True), (0.15, False), (0.35, False), (0.45, False)]
     return (
-        feature_samples("A", "seeds.jsonl", rows_a)
-        + feature_samples("B", "seeds.jsonl", rows_b)
-        + feature_samples("A", "own.jsonl", [(0.75, True), (0.2, True)])
-        + feature_samples("B", "own.jsonl", [(0.65, True)])
-        + [FeatureSample(nothing_retrieved, "own.jsonl", None, True)]
+        feature_samples("A", SEEDS, rows_a)
+        + feature_samples("B", SEEDS, rows_b)
+        + feature_samples("A", OWN, [(0.75, True), (0.2, True)])
+        + feature_samples("B", OWN, [(0.65, True)])
+        + [FeatureSample(nothing_retrieved, OWN, None, True)]
     )
 
 
@@ -229,8 +234,8 @@ def test_judged_overall_and_per_question_file() -> None:
     judged = judge(two_file_set(), {"x": 10.0, "intercept": -5.0}, 0.5)  # answers exactly where x >= 0.5
     assert (judged.overall.answered, judged.overall.answerable) == (7, 11)  # the None question abstains
     assert (judged.overall.abstained, judged.overall.unanswerable) == (5, 6)
-    assert list(judged.by_group) == ["seeds.jsonl", "own.jsonl"]
-    own = judged.by_group["own.jsonl"]
+    assert list(judged.by_group) == [SEEDS, OWN]
+    own = judged.by_group[OWN]
     assert (own.answered, own.answerable, own.unanswerable, own.abstained_rate) == (2, 4, 0, None)
 
 
@@ -295,8 +300,8 @@ def test_report_json_holds_folds_per_file_and_the_recommendation(tmp_path: Path)
     fold = written["folds"][0]
     assert (fold["fitted_on"], fold["held_out"], fold["threshold"]) == ("A", "B", first.threshold)
     assert fold["weights"] == first.weights
-    held_out_own = first.held_out_rates.by_group["own.jsonl"]
-    assert fold["held_out_rates"]["by_file"]["own.jsonl"] == {
+    held_out_own = first.held_out_rates.by_group[OWN]
+    assert fold["held_out_rates"]["by_file"][OWN] == {
         "threshold": first.threshold, "answerable": held_out_own.answerable, "unanswerable": 0,
         "answered": held_out_own.answered, "abstained": 0, "answered_rate": held_out_own.answered_rate,
         "abstained_rate": None, "objective": None,
@@ -306,23 +311,32 @@ def test_report_json_holds_folds_per_file_and_the_recommendation(tmp_path: Path)
     assert recommended["threshold"] == calibration.recommended.threshold
     assert recommended["threshold_rule"] == "mean of the two folds' fitted thresholds"
     assert recommended["settings"] == settings_lines(calibration.recommended.weights, calibration.recommended.threshold)
-    assert list(recommended["in_sample"]["by_file"]) == ["seeds.jsonl", "own.jsonl"]
+    assert list(recommended["in_sample"]["by_file"]) == [SEEDS, OWN]
+    assert written["samples"][-1] == {
+        "id": calibration.samples[-1].question_id, "file": OWN, "answerable": True, "features": None
+    }
+    assert len(written["samples"]) == len(two_file_set())
 
 
 def test_markdown_shows_held_out_rates_per_file_weights_and_settings() -> None:
     report, calibration = calibration_report()
     markdown = render_markdown(report)
     first = calibration.folds[0]
-    seeds = first.held_out_rates.by_group["seeds.jsonl"]
+    seeds = first.held_out_rates.by_group[SEEDS]
     assert (
-        f"| half B | seeds.jsonl | fitted on half A | {first.threshold:.4f} | "
+        f"Judged on half B, fitted on half A (threshold {first.threshold:.4f}; current 0.5000):"
+    ) in markdown
+    assert (
+        "| seeds.jsonl | fitted | "
         f"{seeds.answered_rate:.3f} of {seeds.answerable} | {seeds.abstained_rate:.3f} of {seeds.unanswerable} | "
         f"{seeds.objective:.3f} |"
     ) in markdown
-    own = first.current_rates.by_group["own.jsonl"]
-    own_row = f"| half B | own.jsonl | current | 0.5000 | {own.answered_rate:.3f} of {own.answerable} | – | – |"
-    assert own_row in markdown  # no unanswerable question in that file
-    assert "| all (in-sample) | all | recommended |" in markdown
+    own = first.current_rates.by_group[OWN]
+    own_row = f"| extra\\_questions.jsonl | current | {own.answered_rate:.3f} of {own.answerable} |"
+    assert own_row + " – | – |" in markdown  # no unanswerable question in that file
+    in_sample = calibration.recommended.in_sample.overall
+    assert f"All questions, in-sample (threshold {calibration.recommended.threshold:.4f}; current 0.5000):" in markdown
+    assert f"| all | recommended | {in_sample.answered_rate:.3f} of {in_sample.answerable} |" in markdown
     recommended = calibration.recommended
     assert f"| threshold | {first.threshold:.3f} | {calibration.folds[1].threshold:.3f} | " in markdown
     assert "threshold = mean of the two folds' fitted thresholds" in markdown
@@ -331,14 +345,17 @@ def test_markdown_shows_held_out_rates_per_file_weights_and_settings() -> None:
 
 def test_terminal_output_keeps_the_settings_lines_whole() -> None:
     report, calibration = calibration_report()
-    console = Console(record=True, width=60)
+    console = Console(record=True, width=80)
     for part in calibration_output(report):
         console.print(part, soft_wrap=True)
     printed = console.export_text()
     recommended = calibration.recommended
     for line in settings_lines(recommended.weights, recommended.threshold):
         assert line in printed.splitlines()
-    assert "hybrid: abstention, fitted on one half and judged on the other" in printed
+    assert f"hybrid: judged on half B, fitted on half A (threshold {calibration.folds[0].threshold:.4f}" in printed
+    tables = printed.splitlines()[2:-3]  # between the method and legend and the recommendation
+    assert max(map(len, tables)) <= 80 and "…" not in "".join(tables)
+    assert "extra_questions.jsonl" in printed  # file names are never cut short
 
 
 def test_features_are_read_for_the_question_as_interpreted_and_labelled_with_their_file() -> None:
