@@ -33,3 +33,16 @@ def test_generation_check_is_due_at_most_once_per_interval() -> None:
     assert not check.due()
     now[0] += 0.002
     assert check.due() and not check.due()
+
+
+def test_memoised_keyword_tokens_equal_a_fresh_tokenisation() -> None:
+    from index.keywords import _MEMO_MAX_BATCH, _tokenize, keyword_tokens
+
+    texts = [f"The committee noted item {n} on parking charges and the budget" for n in range(_MEMO_MAX_BATCH + 5)]
+    fresh = _tokenize(texts)
+    assert keyword_tokens(texts) == fresh  # a large batch goes straight through
+    assert keyword_tokens(texts[:3]) == fresh[:3]
+    again = keyword_tokens([texts[1], texts[1], "Councillors agreed"])  # memoised, repeated and new together
+    assert again == [fresh[1], fresh[1], _tokenize(["Councillors agreed"])[0]]
+    again[0].append("mutated")
+    assert keyword_tokens([texts[1]]) == [fresh[1]]  # callers get their own lists
