@@ -19,10 +19,10 @@ import typer
 from pydantic import TypeAdapter, ValidationError
 from rich.console import Console
 from rich.markup import escape
-from rich.panel import Panel
 
 from rag.contract import AskResponse, Turn
 
+from .reporting import print_answer
 from .settings import Settings, get_settings
 
 if TYPE_CHECKING:
@@ -161,31 +161,10 @@ def run_chat(
         except ChatError as error:
             console.print(f"[bold red]Error:[/] {escape(str(error))}")
             continue
-        print_reply(console, response)
+        print_answer(console, response)
         conversation.record(response)
         answered += 1
     return answered
-
-
-def print_reply(console: Console, response: AskResponse) -> None:
-    """The answer as a member reads it: the reading of the question when rewritten, the direct answer,
-    the cited sentences and where each citation comes from."""
-    from rag.answer import meeting_label
-
-    if response.interpreted_as != response.question:
-        console.print(f"[dim]Answered as:[/] [italic]{escape(response.interpreted_as)}[/]")
-    if response.direct_answer is not None:
-        console.print(f"[bold]{escape(response.direct_answer.text)}[/] \\[{response.direct_answer.citation}]")
-    style = "yellow" if response.abstained else "green"
-    console.print(Panel(escape(response.answer), title="Answer", border_style=style, title_align="left"))
-    by_id = {passage.id: passage for passage in response.passages}
-    for citation in response.citations:
-        passage = by_id.get(citation.passage_id)
-        label = meeting_label(passage) if passage else citation.passage_id
-        console.print(f"[bold]\\[{citation.n}][/] {escape(label)}")
-        console.print(f"    “{escape(' '.join(citation.quote.split()))}”")
-    for suggestion in response.suggestions:
-        console.print(f"  • {escape(suggestion)}")
 
 
 def open_backend(settings: Settings, api: str | None) -> ChatBackend:

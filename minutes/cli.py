@@ -143,7 +143,7 @@ def ask(
     )] = None,
 ) -> None:
     """A short answer to QUESTION from the minutes, every sentence cited."""
-    from .chat import HistoryFileError, print_reply, read_history_file
+    from .chat import HistoryFileError, read_history_file
     from .reporting import print_answer
 
     turns = []
@@ -154,7 +154,7 @@ def ask(
             raise _fail(str(error)) from error
     _run_query(
         "ask", question, index, k, _filters(committee, council, since, until, file), retriever, as_json,
-        print_reply if turns else print_answer, history=turns,
+        print_answer, history=turns,
     )
 
 
@@ -217,7 +217,6 @@ def _mount_eval() -> None:
 
 
 _mount_eval()
-app.add_typer(feedback_app, name="feedback")
 
 
 def _mount_chat() -> None:
@@ -227,6 +226,7 @@ def _mount_chat() -> None:
 
 
 _mount_chat()
+app.add_typer(feedback_app, name="feedback")
 
 
 def _question(text: str, settings: Settings) -> str:

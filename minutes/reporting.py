@@ -76,7 +76,15 @@ def print_search(console: Console, result: SearchResponse) -> None:
 
 def print_answer(console: Console, result: AskResponse) -> None:
     style = "yellow" if result.abstained else "green"
-    console.print(Panel(escape(result.answer), title="Answer", border_style=style))
+    if result.interpreted_as != result.question:
+        console.print(f"[dim]Answered as:[/] [italic]{escape(result.interpreted_as)}[/]")
+    body = result.answer
+    if result.direct_answer is not None:
+        # The answer text opens with the direct answer; it is shown once, prominently, above the rest.
+        opening = f"{' '.join(result.direct_answer.text.split())} [{result.direct_answer.citation}]"
+        console.print(Panel(f"[bold]{escape(opening)}[/]", title="Direct answer", border_style=style, title_align="left"))
+        body = body.removeprefix(opening).lstrip("\n")
+    console.print(Panel(escape(body), title="Answer", border_style=style))
     for suggestion in result.suggestions:
         console.print(f"  • {escape(suggestion)}")
     by_id = {passage.id: passage for passage in result.passages}
