@@ -155,7 +155,9 @@ class SentenceStore:
     def span_similarities(self, spans: Sequence[tuple[str, int, int]], query_vector: np.ndarray) -> np.ndarray:
         """For each ``(doc_id, start, end)``, the highest cosine of its sentences with ``query_vector`` (0 if none).
 
-        All spans' vectors are read in one request.
+        All spans' vectors are read in one request. The best sentence, not the mean: on the shared
+        seed and dev questions the mean cost citation precision (dev 0.957 against 0.962, seeds
+        0.763 against 0.769), and the best sentence matched embedding each unit whole.
         """
         groups = [self.rows_within(doc_id, start, end) for doc_id, start, end in spans]
         if not groups:

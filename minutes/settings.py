@@ -87,9 +87,9 @@ class Settings(BaseSettings):
     cors_origins: list[str] = Field(default_factory=list)
     public_url: str | None = Field(None, description="Base URL used in view links; defaults to the request's.")
     inference_threads: int = Field(
-        1, ge=0, description="Threads of each model run and FAISS search when answering (the service, ask, search), "
-        "so that concurrent requests share the cores instead of contending for them; 0 = every usable core. "
-        "Ingest always uses every core."
+        0, ge=0, description="Threads of each model run (ONNX Runtime, PyTorch) and FAISS search when answering "
+        "(the service, ask, search). 0: every usable core for the model, one for FAISS, whose single-query "
+        "searches gain nothing from more. Ingest always uses every core."
     )
     feedback_db: Path | None = Field(
         None, description="SQLite file of answer feedback; default <index_dir>/feedback.sqlite, beside the index "

@@ -37,13 +37,15 @@ def _limit_inference_threads(settings: Settings) -> None:
 
     With PyTorch's and FAISS's default of one OpenMP thread per core, every request's model
     call waits at OpenMP barriers for threads that other requests (or other processes) hold:
-    on 2 busy cores one search measured ~1 s this way against ~25 ms single-threaded. The
-    ONNX Runtime session takes the same setting when the engine loads the model.
+    on 2 busy cores one search measured ~1 s this way against ~25 ms single-threaded. So by
+    default (0) FAISS and PyTorch get one thread; ONNX Runtime, whose workers do not spin, keeps
+    every core (the engine passes the setting to its session): on 2 shared cores that served 73-83
+    ``/ask`` a second at 8 clients against 63-67 with one thread (benchmarks/bench_latency.py).
+    A number other than 0 applies to all three.
     """
     import faiss
 
-    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    threads = settings.inference_threads or usable
+    threads = settings.inference_threads or 1
     faiss.omp_set_num_threads(threads)
     if settings.embed_backend == "torch":
         import torch
