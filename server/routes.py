@@ -44,7 +44,7 @@ from .models import (
     RetrieverName,
 )
 from .uploads import MAX_FILES_PER_UPLOAD, Upload, UploadService, check_upload, safe_file_name, upload_limit
-from .view import CONTENT_SECURITY_POLICY, InvalidSpan, check_span, render_document_view
+from .view import CONTENT_SECURITY_POLICY, InvalidSpan, check_span, cited_heading, render_document_view
 
 router = APIRouter()
 
@@ -313,7 +313,7 @@ def view_document(
     except InvalidSpan as error:
         raise ApiError(422, str(error)) from None
     return HTMLResponse(
-        render_document_view(doc, span),
+        render_document_view(doc, span, cited_heading(engine.reader, doc.doc_id, span.start) if span else ""),
         headers={"Content-Security-Policy": CONTENT_SECURITY_POLICY, "X-Content-Type-Options": "nosniff"},
     )
 

@@ -1,6 +1,10 @@
 """The HTML page for checking a citation: a whole minutes document with the cited span marked.
 
-Pure functions, no server needed. Minutes text and metadata are untrusted: every piece is
+Beside the highlight it shows where the passage sits (the item's heading path, minute number and,
+for PDFs, page), its formal reference and a "Copy reference" button that copies the reference and
+the highlighted words in the same form as the web UI (``ui.render.reference_text``).
+
+Pure functions apart from :func:`cited_heading`, which reads the heading from the index. Minutes text and metadata are untrusted: every piece is
 passed through ``html.escape`` before it reaches the page, the original link is only made a
 link when it is an http(s) URL, and the page's Content-Security-Policy allows no script or
 style but the two inline blocks written here (by hash), so even an escaping mistake could not
@@ -16,7 +20,12 @@ from datetime import date
 from html import escape
 from urllib.parse import urlsplit
 
+import numpy as np
+
 from index.records import Document
+from index.store import IndexReader
+from rag.references import formal_reference, minute_number
+from ui.render import reference_text
 
 _STYLE = """
 html { scroll-padding-top: 14rem; }
@@ -30,13 +39,31 @@ dd { margin: 0; }
 main { padding: 1rem 1.5rem 50vh; }
 .text { white-space: pre-wrap; overflow-wrap: anywhere; font-family: Georgia, serif; line-height: 1.5; max-width: 60rem; }
 mark { background: #ffe066; }
+.cited { margin: 0.25rem 0 0; padding: 0.4rem 0.6rem; border-left: 4px solid #8a6d00; background: #fffbe6; }
+.cited dl { margin: 0 0 0.35rem; }
+button { font: inherit; font-size: 0.9rem; padding: 0.2rem 0.8rem; border: 1px solid #1b1b1b; border-radius: 4px;
+  background: #fff; color: #1b1b1b; cursor: pointer; }
+button:focus-visible, a:focus-visible { outline: 3px solid #0b5b6b; outline-offset: 2px; }
+#copy-status { margin-left: 0.6rem; font-size: 0.9rem; }
 """
 # Scrolls the citation to just below the sticky header, whatever the header's height; without
 # script the #cited fragment and the fixed scroll padding above do nearly as well.
+# The copy button is hidden until this script shows it: without script it could do nothing. The
+# clipboard API needs a secure context (https or localhost); elsewhere a selected textarea does.
 _SCRIPT = (
     'var cited = document.getElementById("cited"); if (cited) { '
     'document.documentElement.style.scrollPaddingTop = (document.querySelector("header").offsetHeight + 16) + "px"; '
-    'cited.scrollIntoView({block: "start"}); }'
+    'cited.scrollIntoView({block: "start"}); }\n'
+    'var copy = document.getElementById("copy-reference"), copied = document.getElementById("copy-status");\n'
+    "function copyText(text) {\n"
+    "  if (navigator.clipboard && window.isSecureContext) return navigator.clipboard.writeText(text);\n"
+    '  var scratch = document.createElement("textarea"); scratch.value = text; scratch.setAttribute("readonly", "");\n'
+    '  document.body.appendChild(scratch); scratch.select(); var done = document.execCommand("copy"); scratch.remove();\n'
+    '  return done ? Promise.resolve() : Promise.reject(new Error("copy refused"));\n'
+    "}\n"
+    "if (copy) { copy.hidden = false; copy.addEventListener(\"click\", function () {\n"
+    '  copyText(copy.getAttribute("data-copy")).then(function () { copied.textContent = "Copied"; },\n'
+    '    function () { copied.textContent = "Could not copy: select the text and copy it instead"; }); }); }'
 )
 
 
@@ -82,8 +109,29 @@ def check_span(length: int, start: int | None, end: int | None) -> Span | None:
     return Span(start, end)
 
 
-def render_document_view(document: Document, span: Span | None) -> str:
-    """The full HTML page for ``document`` (text included) with ``span`` marked as the citation."""
+def cited_heading(reader: IndexReader, doc_id: str, offset: int) -> str:
+    """The heading path ("Item title › Minutes:") of the passage of ``doc_id`` holding ``offset``.
+
+    Empty when no stored passage holds it (headings are the chunker's, so only the index knows them).
+    """
+    chunks = reader.chunks
+    try:
+        position = chunks.doc_ids.index(doc_id)
+    except ValueError:
+        return ""
+    rows = np.flatnonzero((chunks.document == position) & (chunks.start <= offset) & (chunks.end > offset))
+    if not len(rows):
+        return ""
+    # Overlapping passages may both hold it: the earliest one starts the item it belongs to.
+    first = int(rows[np.argmin(chunks.ordinal[rows])])
+    return chunks[first].heading
+
+
+def render_document_view(document: Document, span: Span | None, heading: str = "") -> str:
+    """The full HTML page for ``document`` (text included) with ``span`` marked as the citation.
+
+    ``heading`` is the cited passage's heading path (:func:`cited_heading`), shown beside it.
+    """
     metadata = document.metadata
     title = metadata.title or document.file
     item = " — ".join(part for part in (f"Item {metadata.item_number}" if metadata.item_number else None, metadata.title) if part)
@@ -94,8 +142,6 @@ def render_document_view(document: Document, span: Span | None) -> str:
         ("Item", item or None),
         ("File", document.file),
     ]
-    if span is not None and document.pages:
-        rows.append(("Page", str(document.page_at(span.start))))
     details = "\n".join(f"<dt>{escape(label)}</dt><dd>{escape(value or 'not recorded')}</dd>" for label, value in rows)
     return f"""<!DOCTYPE html>
 <html lang="en">
@@ -113,6 +159,7 @@ def render_document_view(document: Document, span: Span | None) -> str:
 </dl>
 <p class="span">{_original_link(metadata.url)}</p>
 <p class="span">{_span_note(document, span)}</p>
+{_cited_block(document, span, heading)}
 </header>
 <main>
 <div class="text">{_marked_text(document.text, span)}</div>
@@ -138,6 +185,32 @@ def _span_note(document: Document, span: Span | None) -> str:
     return (
         f'<a href="#cited">Cited passage</a>: characters {span.start:,}–{span.end:,}{where} '
         f"of {len(document.text):,}, highlighted below."
+    )
+
+
+def _cited_block(document: Document, span: Span | None, heading: str) -> str:
+    """Where the cited passage sits, its formal reference, and the button that copies both."""
+    if span is None:
+        return ""
+    metadata = document.metadata
+    first_page = document.page_at(span.start) if document.pages else None
+    last_page = document.page_at(span.end - 1) if document.pages else None
+    reference = formal_reference(metadata, heading, first_page, last_page, document.file)
+    pages = None
+    if first_page is not None:
+        pages = str(first_page) if last_page in (None, first_page) else f"{first_page}-{last_page}"
+    rows = [
+        ("Heading", " ".join(heading.split()) or None),
+        ("Minute", minute_number(heading, metadata.item_number)),
+        ("Page" if pages is None or "-" not in pages else "Pages", pages),
+        ("Reference", reference),
+    ]
+    details = "\n".join(f"<dt>{escape(label)}</dt><dd>{escape(value)}</dd>" for label, value in rows if value)
+    copy = reference_text(reference, [document.text[span.start : span.end]])
+    return (
+        f'<section class="cited" aria-label="The cited passage">\n<dl>\n{details}\n</dl>\n'
+        f'<button type="button" id="copy-reference" data-copy="{escape(copy, quote=True)}" hidden>'
+        'Copy reference</button><span id="copy-status" role="status"></span>\n</section>'
     )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date
 from html import escape
 from typing import Any
@@ -23,18 +24,58 @@ from minutes.settings import Settings  # noqa: E402
 from .accessibility import accessibility_head  # noqa: E402
 from .client import DocumentSummary, Facets, Filters, MinutesClient, ServiceError  # noqa: E402
 from .examples import MAX_EXAMPLES, example_questions  # noqa: E402
-from .render import Turn, human_date, render_conversation  # noqa: E402
+from .render import Turn, announcement, history_of, human_date, render_conversation, suggestion  # noqa: E402
 from .style import CSS, theme  # noqa: E402
 
 TITLE = "Council minutes assistant"
 ALL = ""  # the value of the "All committees" / "All councils" choices: no restriction
-# After each answer, bring the start of the newest turn into view inside the conversation box
-# (scrolling to the very bottom would show its sources and hide the answer itself).
-SCROLL_TO_NEWEST_TURN = """
+# The conversation's own script (gr.HTML's js_on_load, run once; the HTML inside is replaced on
+# every update, so clicks are handled by delegation on the block itself):
+# - after each answer, bring the start of the newest turn into view inside the conversation box
+#   (scrolling to the very bottom would show its sources and hide the answer itself);
+# - "Copy reference" copies its button's data-copy text (the clipboard API where the page is a
+#   secure context, else a selected hidden textarea) and says "Copied" in its status;
+# - the other buttons (ask as typed, suggestions, thumbs) send their turn and choice to
+#   :func:`build_app`'s ``act``, which reads everything else from the server-side state.
+CONVERSATION_SCRIPT = """
 watch('value', () => {
   const box = element.querySelector('.mqa-conversation');
   const turns = element.querySelectorAll('.mqa-turn');
   if (box && turns.length) box.scrollTop = turns[turns.length - 1].offsetTop - 8;
+});
+const copyText = async (text) => {
+  if (navigator.clipboard && window.isSecureContext) return navigator.clipboard.writeText(text);
+  const scratch = document.createElement('textarea');
+  scratch.value = text;
+  scratch.setAttribute('readonly', '');
+  scratch.style.position = 'fixed';
+  scratch.style.opacity = '0';
+  document.body.appendChild(scratch);
+  scratch.select();
+  const copied = document.execCommand('copy');
+  scratch.remove();
+  if (!copied) throw new Error('copy refused');
+};
+element.addEventListener('click', async (event) => {
+  const copy = event.target.closest('button.mqa-copy');
+  if (copy) {
+    const status = copy.nextElementSibling;
+    try {
+      await copyText(copy.dataset.copy);
+      if (status) status.textContent = 'Copied';
+    } catch (error) {
+      if (status) status.textContent = 'Could not copy: select the quote and copy it instead';
+    }
+    return;
+  }
+  const action = event.target.closest('button[data-action]');
+  if (!action) return;
+  const turn = action.closest('.mqa-turn');
+  const comment = turn ? turn.querySelector('textarea.mqa-comment') : null;
+  trigger('click', {
+    action: action.dataset.action, turn: Number(action.dataset.turn), choice: Number(action.dataset.choice || 0),
+    rating: action.dataset.rating || '', comment: comment ? comment.value : '',
+  });
 });
 """
 
@@ -58,7 +99,7 @@ def build_app(settings: Settings, api_url: str | None = None) -> gr.Blocks:
                     render_conversation([], base_url),
                     elem_id="mqa-conversation",
                     elem_classes=["mqa-flush"],
-                    js_on_load=SCROLL_TO_NEWEST_TURN,
+                    js_on_load=CONVERSATION_SCRIPT,
                 )
                 notice = gr.HTML("", elem_id="mqa-notice", elem_classes=["mqa-flush"])
                 with gr.Row(equal_height=True, elem_id="mqa-ask-row"):
@@ -129,7 +170,10 @@ def build_app(settings: Settings, api_url: str | None = None) -> gr.Blocks:
             text: str, committee_value: str, council_value: str, since_value: str | None, until_value: str | None,
             history: list[Turn],
         ) -> Iterator[tuple[Any, ...]]:
-            """Show the question at once, then its answer, or a message saying why there is none."""
+            """Show the question at once, then its answer, or a message saying why there is none.
+
+            It is asked as a follow-up: the conversation's latest turns go with it.
+            """
             problem = question_problem(text, settings.max_question_chars)
             if problem is not None:
                 yield gr.update(), history, gr.update(), _notice(problem)
@@ -142,13 +186,64 @@ def build_app(settings: Settings, api_url: str | None = None) -> gr.Blocks:
             asked = text.strip()
             pending = [*history, Turn(asked, filters)]
             yield render_conversation(pending, base_url), history, "", ""
-            try:
-                turn = Turn(asked, filters, answer=client.ask(asked, filters=filters))
-            except ServiceError as error:
-                turn = Turn(asked, filters, error=str(error))
+            turn = _answer(asked, filters, history_of(history, settings.max_history_turns))
             history = [*history, turn]
             # After a failure the question goes back in the box, ready to ask again.
             yield render_conversation(history, base_url), history, asked if turn.error else "", ""
+
+        def act(
+            committee_value: str, council_value: str, since_value: str | None, until_value: str | None,
+            history: list[Turn], event: gr.EventData,
+        ) -> Iterator[tuple[Any, ...]]:
+            """A button inside the conversation: ask as typed, ask a suggestion, or rate an answer."""
+            data = event._data if isinstance(event._data, dict) else {}
+            index = data.get("turn")
+            turn = history[index] if isinstance(index, int) and 0 <= index < len(history) else None
+            if turn is None or turn.answer is None:
+                return  # a stale page's button: nothing it refers to any more
+            action = data.get("action")
+            if action == "literal":
+                yield from ask_as_typed(history, index)
+            elif action == "suggest":
+                text = suggestion(turn.answer, data.get("choice") if isinstance(data.get("choice"), int) else -1)
+                if text is not None:
+                    yield from ask(text, committee_value, council_value, since_value, until_value, history)
+            elif action == "rate" and data.get("rating") in ("up", "down"):
+                yield rate(history, index, data["rating"], str(data.get("comment") or ""))
+
+        def ask_as_typed(history: list[Turn], index: int) -> Iterator[tuple[Any, ...]]:
+            """Ask turn ``index`` again exactly as typed, without the conversation; its reply replaces the old."""
+            typed = history[index]
+            waiting = [*history[:index], Turn(typed.question, typed.filters), *history[index + 1 :]]
+            yield render_conversation(waiting, base_url), history, gr.update(), ""
+            history = [*history[:index], _answer(typed.question, typed.filters, []), *history[index + 1 :]]
+            yield render_conversation(history, base_url, announcement(history[index])), history, gr.update(), ""
+
+        def rate(history: list[Turn], index: int, rating: str, comment: str) -> tuple[Any, ...]:
+            """Send a thumbs up or down (and the comment) for turn ``index``; say how it went."""
+            turn = history[index]
+            assert turn.answer is not None  # act() only rates answered turns
+            if len(comment.strip()) > settings.max_comment_chars:
+                problem = (
+                    f"Your comment is {len(comment.strip()):,} characters long; the limit is "
+                    f"{settings.max_comment_chars:,}. Please shorten it, then rate again."
+                )
+                rated = replace(turn, rating_error=problem)
+            else:
+                try:
+                    client.feedback(turn.answer, "up" if rating == "up" else "down", comment)
+                    rated = replace(turn, rating=rating, rating_error=None)
+                except ServiceError as error:
+                    rated = replace(turn, rating_error=f"Your rating was not recorded. {error}")
+            history = [*history[:index], rated, *history[index + 1 :]]
+            said = rated.rating_error or "Thank you: your rating was recorded."
+            return render_conversation(history, base_url, said), history, gr.update(), ""
+
+        def _answer(text: str, filters: Filters, earlier: list[dict[str, str]]) -> Turn:
+            try:
+                return Turn(text, filters, answer=client.ask(text, filters=filters, history=earlier))
+            except ServiceError as error:
+                return Turn(text, filters, error=str(error))
 
         def restart() -> tuple[Any, ...]:
             return render_conversation([], base_url), [], "", ""
@@ -159,6 +254,7 @@ def build_app(settings: Settings, api_url: str | None = None) -> gr.Blocks:
             load_corpus, outputs=[committee, council, examples, *example_buttons, coverage], api_visibility="private"
         )
         question.submit(ask, inputs, outputs, api_visibility="private")
+        conversation.click(act, inputs[1:], outputs, api_visibility="private")
         ask_button.click(ask, inputs, outputs, api_visibility="private")
         for button in example_buttons:
             # A button's value is its label: put the example in the box, then ask it.

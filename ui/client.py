@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import date
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -49,6 +49,7 @@ class Source(_Lenient):
     meeting_date: str | None = None
     title: str | None = None
     url: str | None = None
+    reference: str | None = None  # "Committee, 13 February 2018, minute 150, Council", as staff cite it
     view_url: str | None = None
 
 
@@ -84,9 +85,21 @@ class Answer(_Lenient):
     citations: list[Citation] = Field(default_factory=list)
     passages: list[Passage] = Field(default_factory=list)
     suggestions: list[str] = Field(default_factory=list)
+    answer_id: str | None = None  # what POST /feedback rates; None when the service cannot take feedback
 
     def passage(self, passage_id: str) -> Passage | None:
         return next((passage for passage in self.passages if passage.id == passage_id), None)
+
+
+Rating = Literal["up", "down"]
+
+
+class FeedbackReceipt(_Lenient):
+    """What the service stored for a rating."""
+
+    id: int
+    answer_id: str
+    rating: Rating
 
 
 class Facets(_Lenient):
@@ -167,6 +180,36 @@ class MinutesClient:
         if filters is not None and filters.active():
             payload["filters"] = filters.model_dump(mode="json", exclude_none=True)
         return self._parse(Answer, self._request("POST", "/ask", json=payload))
+
+    def feedback(self, answer: Answer, rating: Rating, comment: str | None = None) -> FeedbackReceipt:
+        """Rate ``answer`` (thumbs ``up`` or ``down``, with an optional comment) through ``POST /feedback``.
+
+        The service only accepts a rating of an answer it gave: the answer goes back exactly as it
+        came (its id, question, reading, text, citations and passage ids). Raises
+        :class:`ServiceError`; too many ratings (429) get a plain message.
+        """
+        if not answer.answer_id:
+            raise ServiceRejected("This answer cannot be rated: the service gave it no answer id.", 422)
+        payload: dict[str, Any] = {
+            "answer_id": answer.answer_id,
+            "question": answer.question,
+            "interpreted_as": answer.interpreted_as or answer.question,
+            "answer": answer.answer,
+            "citations": [citation.model_dump(mode="json") for citation in answer.citations],
+            "passages": [passage.id for passage in answer.passages],
+            "rating": rating,
+        }
+        if comment and comment.strip():
+            payload["comment"] = comment.strip()
+        try:
+            body = self._request("POST", "/feedback", json=payload)
+        except ServiceRejected as error:
+            if error.status_code == 429:
+                raise ServiceRejected(
+                    "Too many ratings from here: try again in a minute.", error.status_code
+                ) from error
+            raise
+        return self._parse(FeedbackReceipt, body)
 
     def facets(self) -> Facets:
         """The committees, councils and date range of the loaded minutes."""

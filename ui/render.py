@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
-from .client import Answer, Citation, Filters
+from .client import Answer, Citation, Filters, Passage
 
 ABSTAIN_HEADING = "The minutes I have don't cover this."
 QUOTE_MAX_CHARS = 320
@@ -34,18 +34,52 @@ class Turn:
     filters: Filters
     answer: Answer | None = None
     error: str | None = None  # neither answer nor error: still waiting for the service
+    rating: str | None = None  # "up" or "down" once the member's rating is stored
+    rating_error: str | None = None  # why the rating could not be stored
 
 
-def render_conversation(turns: Sequence[Turn], api_url: str) -> str:
+def history_of(turns: Sequence[Turn], limit: int) -> list[dict[str, str]]:
+    """The last ``limit`` answered turns as ``POST /ask`` takes them: ``{"question", "interpreted_as"}``.
+
+    Turns that failed or are still waiting say nothing about what the conversation is about.
+    """
+    answered = [
+        {"question": turn.question, "interpreted_as": turn.answer.interpreted_as or turn.question}
+        for turn in turns
+        if turn.answer is not None
+    ]
+    return answered[-limit:] if limit > 0 else []
+
+
+def reference_text(reference: str, quotes: Sequence[str]) -> str:
+    """What "Copy reference" puts on the clipboard: the reference, then each quote on its own line.
+
+    'Health and Wellbeing Board, 13 February 2018, minute 150, Herefordshire Council' + newline +
+    '“the quoted words”'. A quote is the exact minutes text with its white space folded (a line
+    break inside the minutes would break the pasted line) and a list bullet dropped.
+    """
+    return "\n".join([reference, *(f"“{_quote_words(quote)}”" for quote in quotes)])
+
+
+def source_reference(answer: Answer, citation: Citation) -> str:
+    """The copyable reference of ``citation``'s source, with every quote the answer cites from it."""
+    passage = answer.passage(citation.passage_id)
+    reference = (passage.source.reference if passage else None) or _headline(passage)
+    quotes = [other.quote for other in answer.citations if other.passage_id == citation.passage_id]
+    return reference_text(reference, quotes)
+
+
+def render_conversation(turns: Sequence[Turn], api_url: str, announce: str | None = None) -> str:
     """The whole conversation, oldest first; a short welcome when it is empty.
 
-    Its first element is a live region saying what the newest turn brought, so a screen reader
-    announces each answer without the member having to find it.
+    Its first element is a live region saying what the newest turn brought (or ``announce``, for
+    news that is not a new answer, such as a stored rating), so a screen reader announces it
+    without the member having to find it.
     """
     if not turns:
-        return _wrap(_welcome(), "")
+        return _wrap(_welcome(), announce or "")
     body = "".join(render_turn(turn, index, api_url) for index, turn in enumerate(turns))
-    return _wrap(body, announcement(turns[-1]))
+    return _wrap(body, announce if announce is not None else announcement(turns[-1]))
 
 
 def announcement(turn: Turn) -> str:
@@ -78,9 +112,9 @@ def render_turn(turn: Turn, index: int, api_url: str) -> str:
             "<p>Searching the minutes…</p></div>"
         )
     elif turn.answer.abstained:
-        reply = render_abstention(turn.answer)
+        reply = render_abstention(turn.answer, index) + _rating(turn, index)
     else:
-        reply = render_answer(turn.answer, index, api_url)
+        reply = render_answer(turn.answer, index, api_url) + _rating(turn, index)
     return f'<article class="mqa-turn" data-turn="{index}" aria-label="Question {index + 1}">{question}{reply}</article>'
 
 
@@ -95,18 +129,19 @@ def render_answer(answer: Answer, index: int, api_url: str) -> str:
         f'<div class="mqa-sources-heading">Sources</div><ol class="mqa-sources">{sources}</ol>' if sources else ""
     )
     return (
-        f'<div class="mqa-reply mqa-answer"><div class="mqa-who">From the minutes</div>'
-        f'{_direct_answer(answer, links, index)}<div class="mqa-answer-text">{paragraphs}</div>{sources_block}</div>'
+        f'<div class="mqa-reply mqa-answer"><div class="mqa-who">From the minutes</div>{_answered_as(answer, index)}'
+        f'{_direct_answer(answer, links, index)}<div class="mqa-answer-text">{paragraphs}</div>{sources_block}'
+        f"{_suggestions(answer, index)}</div>"
     )
 
 
-def render_abstention(answer: Answer) -> str:
+def render_abstention(answer: Answer, index: int) -> str:
     """The honest "not covered" reply, with the service's suggestions of what to try."""
     # dict.fromkeys: the same suggestion twice would only be noise.
     suggestions = "".join(f"<li>{_e(text)}</li>" for text in dict.fromkeys(answer.suggestions))
     tips = f'<p class="mqa-tips-heading">You could try:</p><ul class="mqa-tips">{suggestions}</ul>' if suggestions else ""
     return (
-        f'<div class="mqa-reply mqa-abstain"><div class="mqa-who">From the minutes</div>'
+        f'<div class="mqa-reply mqa-abstain"><div class="mqa-who">From the minutes</div>{_answered_as(answer, index)}'
         f'<p class="mqa-abstain-heading">{_e(ABSTAIN_HEADING)}</p>'
         "<p>I only answer from the minutes that have been loaded, and none of them covers this question "
         f"closely enough to answer it with a citation.</p>{tips}</div>"
@@ -246,25 +281,32 @@ def _cite_link(number: int, url: str | None, index: int) -> str:
     )
 
 
+def _meeting(passage: Passage | None) -> list[str]:
+    source = passage.source if passage else None
+    if source is None:
+        return []
+    parts = (
+        source.committee,
+        source.council if source.council != source.committee else None,
+        human_date(source.meeting_date),
+        f"page {source.page}" if source.page is not None else None,
+    )
+    return [part for part in parts if part]
+
+
+def _headline(passage: Passage | None) -> str:
+    # The meeting names the source; failing that the item title, and only as a last resort the file.
+    source = passage.source if passage else None
+    title = source.title if source else None
+    return " · ".join(_meeting(passage)) or title or (source.file if source else "Source not returned by the service")
+
+
 def _source_item(answer: Answer, citation: Citation, url: str | None, index: int) -> str:
     passage = answer.passage(citation.passage_id)
     source = passage.source if passage else None
-    meeting = []
-    if source is not None:
-        meeting = [
-            part
-            for part in (
-                source.committee,
-                source.council if source.council != source.committee else None,
-                human_date(source.meeting_date),
-                f"page {source.page}" if source.page is not None else None,
-            )
-            if part
-        ]
     title = source.title if source else None
-    # The meeting names the source; failing that the item title, and only as a last resort the file.
-    headline = " · ".join(meeting) or title or (source.file if source else "Source not returned by the service")
-    subline = title if meeting and title else None
+    headline = _headline(passage)
+    subline = title if _meeting(passage) and title else None
     links = []
     if url is not None:
         links.append(
@@ -277,13 +319,80 @@ def _source_item(answer: Answer, citation: Citation, url: str | None, index: int
             f'<a class="mqa-original" href="{_e(original)}" target="_blank" rel="noopener noreferrer">'
             "Original minutes</a>"
         )
+    # The text to copy travels in an attribute, escaped like everything else; the page's own script
+    # (ui.app.CONVERSATION_SCRIPT) copies it, so nothing from the minutes is ever run.
+    links.append(
+        f'<button type="button" class="mqa-copy" data-copy="{_e(source_reference(answer, citation))}" '
+        f'aria-label="Copy reference {citation.n}: the reference and its quote">Copy reference</button>'
+        '<span class="mqa-copied" role="status"></span>'
+    )
     subline_html = f'<div class="mqa-source-title">{_e(subline)}</div>' if subline else ""
-    links_html = f'<div class="mqa-links">{"".join(links)}</div>' if links else ""
+    links_html = f'<div class="mqa-links">{"".join(links)}</div>'
     return (
         f'<li class="mqa-source" id="mqa-t{index}-s{citation.n}" value="{citation.n}">'
         f'<div class="mqa-source-meta"><span class="mqa-n">{citation.n}</span>'
         f'<span class="mqa-source-headline">{_e(headline)}</span></div>{subline_html}'
         f'<blockquote class="mqa-quote">{_e(_shorten(citation.quote))}</blockquote>{links_html}</li>'
+    )
+
+
+def _answered_as(answer: Answer, index: int) -> str:
+    """'Answered as: <reading>' and a way back to the words as typed, when the service rewrote a follow-up."""
+    reading = " ".join(answer.interpreted_as.split())
+    if not reading or reading == " ".join(answer.question.split()):
+        return ""
+    return (
+        f'<div class="mqa-answered-as"><p><span class="mqa-answered-label">Answered as:</span> '
+        f'<span class="mqa-interpreted">{_e(reading)}</span></p>'
+        f'<button type="button" class="mqa-action mqa-literal" data-action="literal" data-turn="{index}">'
+        "Ask exactly as I typed it instead</button></div>"
+    )
+
+
+def _suggestions(answer: Answer, index: int) -> str:
+    """The service's next questions as buttons; the button says the question, the click asks it."""
+    # dict.fromkeys: the same suggestion twice would only be noise. The click sends the position,
+    # never the text: what is asked is always the service's own suggestion.
+    buttons = "".join(
+        f'<li><button type="button" class="mqa-action mqa-suggestion" data-action="suggest" data-turn="{index}" '
+        f'data-choice="{choice}">{_e(text)}</button></li>'
+        for choice, text in enumerate(dict.fromkeys(answer.suggestions))
+    )
+    if not buttons:
+        return ""
+    return (
+        f'<div class="mqa-next" role="group" aria-labelledby="mqa-t{index}-next">'
+        f'<p class="mqa-next-heading" id="mqa-t{index}-next">You could ask next:</p>'
+        f'<ul class="mqa-suggestions">{buttons}</ul></div>'
+    )
+
+
+def suggestion(answer: Answer, choice: int) -> str | None:
+    """The ``choice``-th suggestion as :func:`render_answer` numbered its buttons, or None."""
+    unique = list(dict.fromkeys(answer.suggestions))
+    return unique[choice] if 0 <= choice < len(unique) else None
+
+
+def _rating(turn: Turn, index: int) -> str:
+    """Thumbs up / down and an optional comment, or what became of the rating."""
+    if turn.answer is None or not turn.answer.answer_id:
+        return ""
+    if turn.rating is not None:
+        said = "helpful" if turn.rating == "up" else "not helpful"
+        return f'<div class="mqa-rating"><p class="mqa-rated">Thank you: your rating ({said}) was recorded.</p></div>'
+    problem = f'<p class="mqa-rating-error">{_e(turn.rating_error)}</p>' if turn.rating_error else ""
+    comment = f"mqa-t{index}-comment"
+    return (
+        f'<div class="mqa-rating" role="group" aria-labelledby="mqa-t{index}-rate">'
+        f'<p class="mqa-rate-heading" id="mqa-t{index}-rate">Was this answer useful?</p>'
+        f'<label class="mqa-comment-label" for="{comment}">Comment (optional)</label>'
+        f'<textarea class="mqa-comment" id="{comment}" rows="2" maxlength="2000"></textarea>'
+        f'<div class="mqa-thumbs">'
+        f'<button type="button" class="mqa-action mqa-thumb" data-action="rate" data-rating="up" data-turn="{index}">'
+        '<span aria-hidden="true">\U0001F44D</span> Helpful</button>'
+        f'<button type="button" class="mqa-action mqa-thumb" data-action="rate" data-rating="down" data-turn="{index}">'
+        '<span aria-hidden="true">\U0001F44E</span> Not helpful</button></div>'
+        f"{problem}</div>"
     )
 
 
@@ -298,9 +407,13 @@ def _filters_note(filters: Filters) -> str:
     return f'<div class="mqa-filters-note">Only {_e(", ".join(shown))}</div>' if shown else ""
 
 
+def _quote_words(quote: str) -> str:
+    return _LIST_BULLET.sub("", " ".join(quote.split()))
+
+
 def _shorten(quote: str) -> str:
     # Quotes are exact minutes text: fold white space and drop a list bullet for reading.
-    text = _LIST_BULLET.sub("", " ".join(quote.split()))
+    text = _quote_words(quote)
     if len(text) <= QUOTE_MAX_CHARS:
         return text
     return text[:QUOTE_MAX_CHARS].rsplit(" ", 1)[0] + " …"

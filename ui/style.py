@@ -114,6 +114,36 @@ ul.mqa-tips { margin: 0.2rem 0 0 1.2rem; font-size: 0.9rem; }
 .mqa-pending { color: var(--body-text-color-subdued); font-style: italic; }
 .mqa-welcome { padding: 1.5rem 1rem; text-align: center; color: var(--body-text-color-subdued); }
 .mqa-welcome-title { font-size: 1.1rem; font-weight: 600; color: var(--body-text-color); }
+/* Buttons inside the conversation: plain HTML (Gradio's own buttons cannot live in an answer). */
+.mqa-conversation button.mqa-action, .mqa-conversation button.mqa-copy {
+  font: inherit; font-size: 0.85rem; cursor: pointer; border-radius: 999px; padding: 0.25rem 0.8rem;
+  color: var(--body-text-color); background: var(--background-fill-primary);
+  border: 1px solid var(--border-color-accent, var(--color-accent));
+}
+.mqa-conversation button.mqa-action:hover, .mqa-conversation button.mqa-copy:hover { background: var(--color-accent-soft); }
+.mqa-conversation button.mqa-copy { padding: 0.05rem 0.6rem; font-size: 0.8rem; }
+.mqa-copied { font-size: 0.8rem; color: var(--body-text-color-subdued); }
+.mqa-answered-as {
+  display: flex; flex-wrap: wrap; align-items: center; gap: 0.3rem 0.8rem; margin: 0 0 0.5rem;
+  font-size: 0.88rem; color: var(--body-text-color-subdued);
+}
+.mqa-answered-as p { margin: 0 !important; }
+.mqa-answered-label { font-weight: 600; }
+.mqa-interpreted { color: var(--body-text-color); font-style: italic; }
+.mqa-next-heading, .mqa-rate-heading { margin-top: 0.7rem !important; font-weight: 600; font-size: 0.85rem; }
+ul.mqa-suggestions { list-style: none; padding: 0; margin: 0.2rem 0 0; display: flex; flex-wrap: wrap; gap: 0.35rem; }
+ul.mqa-suggestions button { text-align: left; }
+.mqa-rating { max-width: 92%; margin: 0.3rem 0 0; padding: 0 0.2rem; font-size: 0.85rem; }
+.mqa-comment-label { display: block; color: var(--body-text-color-subdued); }
+textarea.mqa-comment {
+  display: block; width: 100%; max-width: 36rem; margin: 0.15rem 0 0.35rem; font: inherit; font-size: 0.85rem;
+  color: var(--body-text-color); background: var(--background-fill-primary);
+  border: 1px solid var(--border-color-primary); border-radius: 6px; padding: 0.3rem 0.5rem;
+}
+.mqa-thumbs { display: flex; gap: 0.5rem; }
+.mqa-rated { color: var(--body-text-color-subdued); }
+.mqa-rating-error { font-weight: 600; color: var(--color-red-700, #b91c1c); }
+.dark .mqa-rating-error { color: var(--color-red-400, #f87171); }
 
 /* The notice slot takes no room until there is something to say. */
 #mqa-notice:not(:has(.mqa-notice)) { display: none; }
