@@ -21,6 +21,15 @@ EmbedBackend = Literal["torch", "onnx", "onnx-int8", "static", "native"]
 IndexType = Literal["auto", "flat", "hnsw", "ivf", "ivfpq"]
 
 
+# Fitted by `minutes eval ../shared/eval/seeds.jsonl ../shared/eval/dev.jsonl eval/extra_questions.jsonl
+# --corpus ../shared/corpus/seeds --corpus ../shared/corpus/dev --configs hybrid --calibrate` (all 227 questions;
+# the threshold is the mean of the two cross-validation folds' thresholds). See the README's Quality section.
+_EVIDENCE_WEIGHTS = {
+    "cosine": 0.368, "support": 3.508, "asks_kind": -2.069, "named_council_first": 0.902, "top_score": 1.367,
+    "intercept": -1.24,
+}
+
+
 class Settings(BaseSettings):
     """All tunable values, with the defaults a laptop-class CPU machine wants."""
 
@@ -76,7 +85,24 @@ class Settings(BaseSettings):
     followup_turns: int = Field(
         3, ge=1, le=20, description="How many of the latest earlier turns a follow-up question may lean on."
     )
-    abstain_threshold: float = Field(0.42, description="Evidence score below which the assistant abstains.")
+    abstain_threshold: float = Field(
+        0.683, ge=0.0, le=1.0, description="Evidence probability below which the assistant abstains."
+    )
+    abstain_min_cosine: float = Field(
+        0.3, ge=-1.0, le=1.0,
+        description="Below this cosine similarity between the question and every passage that may answer it, "
+        "the question is off the minutes' topics and refused outright (off-topic questions measured 0.19 at most, "
+        "answerable shared questions 0.39 at least).",
+    )
+    evidence_weights: dict[str, float] = Field(
+        default_factory=lambda: dict(_EVIDENCE_WEIGHTS),
+        description="Logistic weights of the evidence features (rag.evidence.EvidenceFeatures) and 'intercept', "
+        "fitted by cross-validation with `minutes eval --calibrate`.",
+    )
+    wrong_kind_share: float = Field(
+        0.25, ge=0.0, le=1.0,
+        description="Support kept by a sentence without the kind of answer asked for (an amount, a person, a date, a decision).",
+    )
 
     # Service
     host: str = "127.0.0.1"

@@ -24,9 +24,11 @@ from minutes.settings import Settings
 
 from .answer import ABSTAIN_MESSAGE, AnswerWeights, SpanScorer, compose_answer, meeting_label
 from .contract import AskResponse, Filters, Passage, SearchResponse, Source, Turn
+from .answer_kinds import expected_answer
 from .followup import resolve
-from .evidence import best_sentence_support, evidence_score
+from .evidence import EvidenceFeatures, best_sentence_support, evidence_features, evidence_probability
 from .glossary import Glossary
+from .places import concerns
 from .query import QueryAnalysis, analyse_query
 from .references import formal_reference
 from .rerank import rerank
@@ -175,7 +177,8 @@ class Engine:
         # Support is needed for every result re-ranked, otherwise only for the three that evidence reads.
         supports = [
             best_sentence_support(
-                analysis.text, passage.text, self._header(generation, passage), generation.retriever.idf, named_councils
+                analysis.text, passage.text, self._header(generation, passage), generation.retriever.idf, named_councils,
+                self.settings.wrong_kind_share,
             )
             for passage in (passages if reranking else passages[:_EVIDENCE_PASSAGES])
         ]
@@ -189,15 +192,64 @@ class Engine:
             ]
         return _Ranked(scored[:k], passages[:k], supports[:k], named_councils)
 
+    def evidence(
+        self, question: str, k: int | None = None, filters: Filters | None = None, retriever: str = "hybrid"
+    ) -> float | None:
+        """The evidence score ``ask`` compares with ``abstain_threshold`` (None when nothing is
+        retrieved): what the evaluation harness calibrates the threshold on."""
+        generation = self._generation
+        analysis = analyse_query(question, self.glossary)
+        ranked = self._ranked(generation, analysis, k or self.settings.default_k, filters, retriever)
+        return self._evidence(generation, analysis, ranked) if ranked.passages else None
+
+    def evidence_features(
+        self, question: str, k: int | None = None, filters: Filters | None = None, retriever: str = "hybrid"
+    ) -> EvidenceFeatures | None:
+        """The features behind :meth:`evidence` (None when nothing is retrieved): what the
+        evaluation harness fits ``evidence_weights`` on."""
+        generation = self._generation
+        analysis = analyse_query(question, self.glossary)
+        ranked = self._ranked(generation, analysis, k or self.settings.default_k, filters, retriever)
+        return self._evidence_features(generation, analysis, ranked) if ranked.passages else None
+
     def _evidence(self, generation: _Generation, analysis: QueryAnalysis, ranked: _Ranked) -> float:
-        """How strongly the top passages support an answer (see :func:`rag.evidence.evidence_score`)."""
+        """The probability that the first results answer the question (see
+        :func:`rag.evidence.evidence_probability`), compared with ``abstain_threshold``."""
+        features = self._evidence_features(generation, analysis, ranked)
+        # The classifier is fitted on questions about the minutes' topics; a question on no topic of
+        # theirs ("What is the capital of France?") is refused before it is weighed.
+        if features.cosine < self.settings.abstain_min_cosine:
+            return 0.0
+        return evidence_probability(features, self.settings.evidence_weights)
+
+    def _evidence_features(self, generation: _Generation, analysis: QueryAnalysis, ranked: _Ranked) -> EvidenceFeatures:
+        """Minutes whose council is unknown speak for a council the question names only if the
+        document names it somewhere: a neighbour's minutes otherwise pass for an answer."""
         query_vector = self.embedder.encode_query(analysis.dense_text)
-        top = slice(0, _EVIDENCE_PASSAGES)
+        top = ranked.passages[:_EVIDENCE_PASSAGES]
         cosines = [
             float(np.max(np.asarray(generation.reader.vectors[list(item.rows)]) @ query_vector))
-            for item in ranked.scored[top]
+            for item in ranked.scored[:_EVIDENCE_PASSAGES]
         ]
-        return evidence_score(ranked.passages[top], ranked.supports[top], cosines, ranked.named_councils)
+        strict = [
+            best_sentence_support(
+                analysis.text, passage.text, self._header(generation, passage), generation.retriever.idf,
+                ranked.named_councils, wrong_kind_share=0.0,
+            )
+            for passage in top
+        ]
+        speaks = [
+            concerns(ranked.named_councils, passage.source.council, passage.text)
+            and self._may_speak_for(generation, passage, ranked.named_councils)
+            for passage in top
+        ]
+        return evidence_features(top, strict, cosines, speaks, expected_answer(analysis.text) is not None)
+
+    @staticmethod
+    def _may_speak_for(generation: _Generation, passage: Passage, named_councils: frozenset[str]) -> bool:
+        if not named_councils or passage.source.council is not None:
+            return True
+        return concerns(named_councils, "", generation.reader.document_text(passage.source.doc_id))
 
     @staticmethod
     def _header(generation: _Generation, passage: Passage) -> str:
