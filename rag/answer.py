@@ -61,7 +61,7 @@ class AnswerWeights:
     wrong_kind_factor: float = 0.6
     meta_factor: float = 0.5
     keep_ratio: float = 0.75
-    other_meeting_ratio: float = 0.9
+    other_passage_ratio: float = 0.9
     redundancy: float = 0.7
     max_passages: int = 3
     max_units: int = 6
@@ -241,9 +241,10 @@ def _choose(
         if len(chosen) >= weights.max_units:
             break
         length = len(candidate.quote.split())
-        # Another meeting's sentence must be nearly as good as the best to join it.
-        same_meeting = candidate.passage.source.doc_id == candidates[0].passage.source.doc_id
-        ratio = weights.keep_ratio if same_meeting or _ACROSS_COUNCILS.search(whole.text) else weights.other_meeting_ratio
+        # Another passage's sentence must be nearly as good as the best to join it: a whole meeting's
+        # minutes (a PDF) hold many items, and only the best passage's own sentences join freely.
+        same_passage = candidate.passage.id == candidates[0].passage.id
+        ratio = weights.keep_ratio if same_passage or _ACROSS_COUNCILS.search(whole.text) else weights.other_passage_ratio
         if candidate in chosen or candidate.score < ratio * best_score or words + length > max_words:
             continue
         if any(_overlap(candidate.tokens, other.tokens) > weights.redundancy for other in chosen):
@@ -312,6 +313,8 @@ def _direct(
         return None
     # The unit that best covers the question's words holds its answer more often than the one most like it.
     for candidate in sorted(chosen, key=lambda c: (-c.coverage, -c.score)):
+        if not holds_answer(expectation, candidate.quote):
+            continue
         text = direct_answer_in(question.text, expectation, candidate.quote)
         if text:
             return DirectAnswer(text=text, citation=number_of[candidate.where])
