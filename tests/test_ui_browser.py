@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import re
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -54,6 +56,9 @@ the allotment holders association was consulted on the allotment rent increase {
 Members noted that allotment waiting lists had grown <img src=x onerror=alert(2)> during the year.
 """
 HOSTILE_QUESTION = "What did the committee agree about allotment rents?"
+FIRST_QUESTION = "what did the board say about workforce risk?"
+# Depends on the conversation: the service reads it with the first question's topic.
+FOLLOW_UP = "And in 2019?"
 HOSTILE_COUNCIL = "Parkshire Council"
 
 pytestmark = [
@@ -334,6 +339,11 @@ def test_pages_meet_wcag_aa_by_axe(page: Page, ui_url: str) -> None:
 
     _ask(page, "what did the board say about workforce risk?")
     expect(_newest_reply(page)).to_have_class(re.compile("mqa-answer"))
+    # A rewritten follow-up: "Answered as", suggestions, thumbs, comment box and copy buttons all on the page.
+    _ask(page, FOLLOW_UP)
+    expect(_newest_reply(page).locator(".mqa-answered-as")).to_be_visible()
+    expect(page.locator("#mqa-conversation .mqa-suggestion").first).to_be_visible()
+    expect(page.locator("#mqa-conversation .mqa-thumb").first).to_be_visible()
     found["answered page"] = _axe_violations(page)
 
     _ask(page, "What is the capital of France?")
@@ -363,7 +373,7 @@ def test_keyboard_alone_asks_hears_the_answer_and_opens_a_source(page: Page, ui_
     expect(_newest_reply(page)).to_have_class(re.compile("mqa-answer"))
 
     # The live region says the answer itself, without markers, for a screen reader to announce.
-    status = page.locator("#mqa-conversation [role=status]")
+    status = page.locator("#mqa-conversation .mqa-sr-only[role=status]")
     expect(status).to_have_attribute("aria-live", "polite")
     expect(status).to_contain_text("From the minutes, ")
     expect(status).to_contain_text("workforce")
@@ -372,17 +382,153 @@ def test_keyboard_alone_asks_hears_the_answer_and_opens_a_source(page: Page, ui_
     expect(box).to_be_focused()  # ready for a follow-up
     page.keyboard.press("Tab")
     expect(page.locator("#mqa-ask")).to_be_focused()
-    # Backwards from the question box: the conversation comes before it, its last link first.
+    # Backwards from the question box: the conversation comes before it, its rating buttons last.
     box.focus()
     page.keyboard.press("Shift+Tab")
+    thumb = page.locator("#mqa-conversation button:focus")
+    expect(thumb).to_have_accessible_name("Not helpful")
+    _assert_visible_focus(thumb)
+    # Further back, through the comment box, suggestions and copy buttons, to the last source's link.
     link = page.locator("#mqa-conversation a:focus")
+    for _ in range(30):
+        page.keyboard.press("Shift+Tab")
+        focused = page.locator("#mqa-conversation :focus")
+        expect(focused).to_have_count(1)  # focus never leaves the conversation on the way
+        _assert_visible_focus(focused)
+        if link.count() and link.inner_text() == "Open the highlighted passage":
+            break
     expect(link).to_have_text("Open the highlighted passage")
-    outline = link.evaluate("a => [getComputedStyle(a).outlineStyle, parseFloat(getComputedStyle(a).outlineWidth)]")
-    assert outline[0] != "none" and outline[1] >= 2, outline  # focus is visible
 
     with page.context.expect_page() as opened:
         page.keyboard.press("Enter")
     expect(opened.value.locator("mark#cited")).to_be_in_viewport()
+
+
+def _assert_visible_focus(element) -> None:
+    outline = element.evaluate("e => [getComputedStyle(e).outlineStyle, parseFloat(getComputedStyle(e).outlineWidth)]")
+    assert outline[0] != "none" and outline[1] >= 2, outline  # focus is visible
+
+
+def _turn(page: Page, number: int):
+    return page.locator("#mqa-conversation .mqa-turn").nth(number - 1)
+
+
+def test_follow_up_shows_answered_as_and_can_be_asked_as_typed(page: Page, ui_url: str) -> None:
+    page.goto(ui_url)
+    _ask(page, FIRST_QUESTION)
+    expect(_newest_reply(page)).to_have_class(re.compile("mqa-answer"))
+    expect(_turn(page, 1).locator(".mqa-answered-as")).to_have_count(0)  # a first question is read as typed
+
+    _ask(page, FOLLOW_UP)
+    reply = _newest_reply(page)
+
+    answered_as = reply.locator(".mqa-answered-as")
+    expect(answered_as).to_contain_text("Answered as:")
+    # The history went with it: the reading carries the first question's topic.
+    expect(answered_as.locator(".mqa-interpreted")).to_contain_text("workforce risk")
+    expect(answered_as.locator(".mqa-interpreted")).to_contain_text("2019")
+
+    answered_as.get_by_role("button", name="Ask exactly as I typed it instead").click()
+
+    # The turn is asked again in place: its reading goes (while waiting, and after), then the reply comes.
+    expect(_turn(page, 2).locator(".mqa-answered-as")).to_have_count(0)
+    expect(_turn(page, 2).locator(".mqa-reply")).not_to_have_class(re.compile("mqa-pending"), timeout=ANSWER_TIMEOUT_MS)
+    expect(_turn(page, 2).locator(".mqa-answered-as")).to_have_count(0)
+    expect(_turn(page, 2).locator(".mqa-question-text")).to_have_text(FOLLOW_UP)
+    expect(page.locator("#mqa-conversation .mqa-turn")).to_have_count(2)
+
+    page.get_by_role("button", name="Start a new conversation").click()
+    expect(page.locator("#mqa-conversation .mqa-turn")).to_have_count(0)
+    _ask(page, FOLLOW_UP)  # nothing to follow now: asked as typed
+    expect(_newest_reply(page).locator(".mqa-answered-as")).to_have_count(0)
+
+
+def test_a_suggested_question_is_asked_when_clicked(page: Page, ui_url: str) -> None:
+    page.goto(ui_url)
+    _ask(page, FIRST_QUESTION)
+    suggestion = _newest_reply(page).locator("button.mqa-suggestion").first
+    expect(suggestion).to_be_visible()
+    text = suggestion.inner_text()
+
+    suggestion.click()
+
+    expect(page.locator("#mqa-conversation .mqa-turn")).to_have_count(2)
+    expect(_turn(page, 2).locator(".mqa-question-text")).to_have_text(text)
+    expect(_newest_reply(page)).to_have_class(re.compile("mqa-answer|mqa-abstain"))
+
+
+def test_thumbs_are_stored_and_exported(page: Page, ui_url: str, settings: Settings, tmp_path: Path) -> None:
+    comment = "Exactly the minute <b>I</b> needed"
+    page.goto(ui_url)
+    _ask(page, FIRST_QUESTION)
+    _newest_reply(page)
+    quotes = [_folded(text) for text in _turn(page, 1).locator(".mqa-quote").all_inner_texts()]
+    rating = _turn(page, 1).locator(".mqa-rating")
+    rating.get_by_label("Comment (optional)").fill(comment)
+
+    rating.get_by_role("button", name="Helpful", exact=True).click()
+
+    expect(rating).to_contain_text("Thank you: your rating (helpful) was recorded.")
+    expect(page.locator("#mqa-conversation .mqa-sr-only[role=status]")).to_have_text("Thank you: your rating was recorded.")
+    out = tmp_path / "feedback.jsonl"
+    exported = subprocess.run(
+        [sys.executable, "-m", "minutes.cli", "feedback", "export", "--out", str(out), "--index", str(settings.index_dir)],
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
+    )
+    assert exported.returncode == 0, exported.stderr
+    records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    mine = [record for record in records if record["feedback"]["comment"] == comment]
+    assert len(mine) == 1, records
+    record = mine[0]
+    assert record["feedback"]["rating"] == "up" and record["feedback"]["asked"] == FIRST_QUESTION
+    assert record["question"] == FIRST_QUESTION and record["gold"], record
+    # The gold offered is what the member saw cited (shown folded, bullet dropped, long ones shortened).
+    shown = [quote.removesuffix(" …") for quote in quotes]
+    assert all(any(_words(gold["quote"]).startswith(q) for q in shown) for gold in record["gold"]), (record, shown)
+
+
+def _words(quote: str) -> str:
+    """A quote as the page shows it: white space folded, a list bullet dropped."""
+    return re.sub(r"^[·•]\s+", "", _folded(quote))
+
+
+def _expected_copy(answer: dict, n: int) -> str:
+    """Reference, newline, each quote cited from that source in curly quotes: written out independently."""
+    citation = next(c for c in answer["citations"] if c["n"] == n)
+    passage = next(p for p in answer["passages"] if p["id"] == citation["passage_id"])
+    quotes = [c["quote"] for c in answer["citations"] if c["passage_id"] == citation["passage_id"]]
+    return passage["source"]["reference"] + "".join(f"\n\u201c{_words(quote)}\u201d" for quote in quotes)
+
+
+def test_copy_reference_copies_exactly_the_reference_and_quote(page: Page, ui_url: str, service: _Service) -> None:
+    answer = httpx.post(f"{service.url}/ask", json={"question": FIRST_QUESTION}, timeout=60).json()
+    assert answer["passages"][0]["source"]["reference"], answer["passages"][0]["source"]
+    expected = _expected_copy(answer, 1)
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=ui_url)
+    page.goto(ui_url)
+    _ask(page, FIRST_QUESTION)
+    source = _newest_reply(page).locator("li.mqa-source").first
+
+    source.get_by_role("button", name="Copy reference 1: the reference and its quote").click()
+
+    expect(source.locator(".mqa-copied")).to_have_text("Copied")
+    assert page.evaluate("navigator.clipboard.readText()") == expected
+
+    # The document view shows where the quote sits and copies the same reference and quote.
+    with page.context.expect_page() as opened:
+        source.get_by_role("link", name="Open the highlighted passage").click()
+    view = opened.value
+    view.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=service.url)
+    expect(view.locator("mark#cited")).to_be_visible()
+    cited = view.locator("section.cited")
+    expect(cited).to_contain_text(answer["passages"][0]["source"]["reference"])
+    expect(cited.locator("dt").first).to_have_text("Heading")
+    view.get_by_role("button", name="Copy reference").click()
+    expect(view.locator("#copy-status")).to_have_text("Copied")
+    citation = answer["citations"][0]
+    assert view.evaluate("navigator.clipboard.readText()") == _expected_copy(
+        {**answer, "citations": [citation]}, 1
+    )
 
 
 def test_a_real_answer_with_a_council_has_its_meeting_heading_bolded(hostile_service: _Service) -> None:
