@@ -25,7 +25,8 @@ from rag.engine import shared_embedder
 
 ROOT = Path(__file__).resolve().parent.parent
 START_SECONDS = 120
-STOP_SECONDS = 30
+# The launcher gives the UI 5 s and the service 10 s to stop; the rest is headroom for a busy machine.
+STOP_SECONDS = 60
 READY = "Press Ctrl-C to stop both."
 STOPPING = "Stopping the UI and the minutes service"
 
@@ -60,11 +61,27 @@ class Launched:
             self.output.append(line)
 
     def healthy(self) -> bool:
-        return httpx.get(f"{self.api_url}/health", timeout=10).json()["status"] == "ok"
+        try:
+            return httpx.get(f"{self.api_url}/health", timeout=30).json()["status"] == "ok"
+        except httpx.HTTPError:
+            return False
+
+    def printed(self) -> str:
+        """Everything printed so far, for failure messages."""
+        while True:
+            try:
+                line = self.lines.get_nowait()
+            except queue.Empty:
+                return "".join(self.output)
+            if line is not None:
+                self.output.append(line)
 
     def stopped_cleanly(self) -> bool:
-        """It exited 0 and neither the service nor the UI answers any more."""
-        return self.process.wait(timeout=STOP_SECONDS) == 0 and _refuses(f"{self.api_url}/health") and _refuses(self.ui_url)
+        """It exited 0 and neither the service nor the UI answers any more (``output`` then holds everything printed)."""
+        returncode = self.process.wait(timeout=STOP_SECONDS)
+        while (line := self.lines.get(timeout=STOP_SECONDS)) is not None:
+            self.output.append(line)
+        return returncode == 0 and _refuses(f"{self.api_url}/health") and _refuses(self.ui_url)
 
 
 def _free_port() -> int:
@@ -133,13 +150,13 @@ def test_one_command_starts_both_and_one_ctrl_c_stops_both(launch: Callable[...,
     launched = launch()
     printed = "".join(launched.output)
     assert f"Minutes service: {launched.api_url}" in printed and f"Minutes UI:      {launched.ui_url}" in printed
-    assert launched.healthy()
+    assert launched.healthy(), launched.printed()
     assert httpx.get(launched.ui_url, timeout=10).status_code == 200
 
     # A terminal's Ctrl-C signals the whole foreground process group.
     os.killpg(launched.process.pid, signal.SIGINT)
 
-    assert launched.stopped_cleanly(), "".join(launched.output)
+    assert launched.stopped_cleanly(), launched.printed()
 
 
 def test_a_second_ctrl_c_while_stopping_still_stops_both_cleanly(launch: Callable[..., Launched]) -> None:
@@ -149,13 +166,13 @@ def test_a_second_ctrl_c_while_stopping_still_stops_both_cleanly(launch: Callabl
 
     os.killpg(launched.process.pid, signal.SIGINT)
 
-    assert launched.stopped_cleanly(), "".join(launched.output)
+    assert launched.stopped_cleanly(), launched.printed()
 
 
 def test_sigterm_stops_both_cleanly(launch: Callable[..., Launched]) -> None:
     launched = launch()
     launched.process.terminate()
-    assert launched.stopped_cleanly(), "".join(launched.output)
+    assert launched.stopped_cleanly(), launched.printed()
 
 
 def test_as_a_background_job_a_ctrl_c_stops_neither(launch: Callable[..., Launched]) -> None:
@@ -165,9 +182,9 @@ def test_as_a_background_job_a_ctrl_c_stops_neither(launch: Callable[..., Launch
     os.killpg(launched.process.pid, signal.SIGINT)
     # The group's Ctrl-C reached only the launcher, which ignores it; the service, in a group of
     # its own, never saw it and still answers.
-    assert launched.healthy()
+    assert launched.healthy(), launched.printed()
 
     launched.process.terminate()
 
-    assert launched.stopped_cleanly(), "".join(launched.output)
+    assert launched.stopped_cleanly(), launched.printed()
     assert "stopped unexpectedly" not in "".join(launched.output)
