@@ -181,3 +181,45 @@ def test_broken_replies_are_reported_not_raised_raw(stand_in: str, routes: dict[
     routes["/ask"] = (200, {"answer": 3})
     with pytest.raises(ServiceFailed, match="unexpected shape"):
         client.ask("q")
+
+
+RATED = {**ANSWER, "interpreted_as": "q", "answer_id": "3-5f2c0a9e8b7d6c5f4e3d2c1b0a998877"}
+
+
+def test_feedback_sends_the_answer_back_as_it_came_with_the_rating(
+    stand_in: str, routes: dict[str, tuple[int, object]]
+) -> None:
+    routes["/ask"] = (200, RATED)
+    routes["/feedback"] = (201, {"id": 7, "answer_id": RATED["answer_id"], "rating": "down"})
+    client = MinutesClient(stand_in, 5)
+    answer = client.ask("q")
+
+    receipt = client.feedback(answer, "down", "  Wrong meeting.  ")
+
+    assert (receipt.id, receipt.rating) == (7, "down")
+    assert _StandIn.requests[-1] == ("/feedback", {
+        "answer_id": RATED["answer_id"], "question": "q", "interpreted_as": "q", "answer": RATED["answer"],
+        "citations": RATED["citations"], "passages": ["d:0001"], "rating": "down", "comment": "Wrong meeting.",
+    })
+    client.feedback(answer, "up", "   ")
+    assert "comment" not in _StandIn.requests[-1][1]
+
+
+def test_feedback_refusals_are_plain(stand_in: str, routes: dict[str, tuple[int, object]]) -> None:
+    routes["/ask"] = (200, RATED)
+    client = MinutesClient(stand_in, 5)
+    answer = client.ask("q")
+
+    routes["/feedback"] = (429, {"detail": "Too much feedback from this address; try again in 12 s."})
+    with pytest.raises(ServiceRejected, match="Too many ratings from here: try again in a minute.") as limited:
+        client.feedback(answer, "up")
+    assert limited.value.status_code == 429
+
+    routes["/feedback"] = (422, {"detail": "This service gave no answer with that answer_id and content."})
+    with pytest.raises(ServiceRejected, match="no answer with that answer_id"):
+        client.feedback(answer, "up")
+
+    sent = len(_StandIn.requests)
+    with pytest.raises(ServiceRejected, match="gave it no answer id"):
+        client.feedback(answer.model_copy(update={"answer_id": None}), "up")
+    assert len(_StandIn.requests) == sent  # nothing sent for an answer that cannot be rated

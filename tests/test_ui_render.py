@@ -13,7 +13,19 @@ import pytest
 from ui.app import parse_filters, question_problem
 from ui.client import Answer, Citation, DocumentSummary, Facets, Filters, Passage, Source
 from ui.examples import example_questions
-from ui.render import ABSTAIN_HEADING, Turn, announcement, citation_url, render_conversation, safe_url, split_meeting_heading
+from ui.render import (
+    ABSTAIN_HEADING,
+    Turn,
+    announcement,
+    citation_url,
+    history_of,
+    reference_text,
+    render_conversation,
+    safe_url,
+    source_reference,
+    split_meeting_heading,
+    suggestion,
+)
 
 API = "http://127.0.0.1:8000"
 HOSTILE = "<script>alert(1)</script> and [click](javascript:alert(1)) and <img src=x onerror=alert(2)>"
@@ -292,3 +304,138 @@ def test_filters_parse_and_reject_bad_dates() -> None:
         parse_filters("", "", "13/02/2018", None)
     with pytest.raises(ValueError, match="after"):
         parse_filters("", "", "2019-01-01", "2018-01-01")
+
+
+REFERENCE = "Health and Wellbeing Board, 13 February 2018, minute 150, Herefordshire Council"
+
+
+def test_the_copied_reference_is_the_reference_then_each_quote_in_curly_quotes() -> None:
+    assert reference_text(REFERENCE, ["The board agreed the plan."]) == (
+        "Health and Wellbeing Board, 13 February 2018, minute 150, Herefordshire Council\n"
+        "\u201cThe board agreed the plan.\u201d"
+    )
+    # Minutes text is exact apart from white space (a pasted reference must stay on its lines) and a bullet.
+    assert reference_text("R", [f"{_BULLET}the ICP would be\n  co-chaired", "second  quote"]) == (
+        "R\n\u201cthe ICP would be co-chaired\u201d\n\u201csecond quote\u201d"
+    )
+
+
+def test_each_source_copies_its_reference_with_every_quote_cited_from_it() -> None:
+    passage = _passage("The board agreed the plan. Members noted the risk.")
+    passage.source.reference = REFERENCE
+    other = _passage("Another passage.", start=900)
+    other.id = "doc-1:0009"
+    answer = Answer(
+        question="q", answer="a", abstained=False, passages=[passage, other],
+        citations=[
+            Citation(n=1, passage_id=passage.id, quote="The board agreed the plan."),
+            Citation(n=2, passage_id=other.id, quote="Another passage."),
+            Citation(n=3, passage_id=passage.id, quote="Members noted the risk."),
+        ],
+    )
+
+    assert source_reference(answer, answer.citations[0]) == (
+        f"{REFERENCE}\n\u201cThe board agreed the plan.\u201d\n\u201cMembers noted the risk.\u201d"
+    )
+    # An older service sends no reference: the source's headline stands in for it.
+    assert source_reference(answer, answer.citations[1]) == (
+        "Health and Wellbeing Board · 13 February 2018\n\u201cAnother passage.\u201d"
+    )
+    html = render_conversation([Turn("q", Filters(), answer=answer)], API)
+    assert html.count('class="mqa-copy"') == 3
+    assert f'data-copy="{escape(source_reference(answer, answer.citations[0]))}"' in html
+    assert 'aria-label="Copy reference 2: the reference and its quote">Copy reference</button>' in html
+
+
+def test_copied_text_is_escaped_in_its_attribute() -> None:
+    passage = _passage(HOSTILE)
+    passage.source.reference = '"><script>alert(1)</script>'
+    answer = _answer(passage, HOSTILE, HOSTILE + " [1]")
+
+    html = render_conversation([Turn("q", Filters(), answer=answer)], API)
+
+    assert "<script" not in html and "<img" not in html
+    assert 'data-copy="&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;\n\u201c&lt;script&gt;' in html
+
+
+def _followup(question: str, interpreted_as: str, suggestions: list[str] | None = None, answer_id: str = "3-ab") -> Answer:
+    passage = _passage("The board agreed the plan.")
+    return Answer(
+        question=question, interpreted_as=interpreted_as, answer="The board agreed the plan. [1]", abstained=False,
+        citations=[Citation(n=1, passage_id=passage.id, quote="The board agreed the plan.")], passages=[passage],
+        suggestions=suggestions or [], answer_id=answer_id,
+    )
+
+
+def test_a_rewritten_question_says_how_it_was_read_and_offers_the_words_as_typed() -> None:
+    rewritten = _followup("And in <2019>?", "What did the board say about workforce risk in <2019>?")
+    as_typed = _followup("What did the board say?", "What did the board say?")
+
+    html = render_conversation(
+        [Turn(as_typed.question, Filters(), answer=as_typed), Turn(rewritten.question, Filters(), answer=rewritten)], API
+    )
+
+    assert html.count("Answered as:") == 1
+    assert (
+        '<span class="mqa-interpreted">What did the board say about workforce risk in &lt;2019&gt;?</span>' in html
+    )
+    assert '<button type="button" class="mqa-action mqa-literal" data-action="literal" data-turn="1">' in html
+    assert html.count("Ask exactly as I typed it instead") == 1
+    abstained = Answer(question="And Kent?", interpreted_as="What about workforce risk in Kent?", answer="x", abstained=True)
+    assert "Answered as:" in render_conversation([Turn("And Kent?", Filters(), answer=abstained)], API)
+
+
+def test_suggestions_are_buttons_that_send_their_position() -> None:
+    answer = _followup("q", "q", ["What was decided on <Workforce>?", "Other meetings on it?", "Other meetings on it?"])
+
+    html = render_conversation([Turn("q", Filters(), answer=answer), Turn("q", Filters(), answer=answer)], API)
+
+    assert (
+        '<button type="button" class="mqa-action mqa-suggestion" data-action="suggest" data-turn="1" '
+        'data-choice="0">What was decided on &lt;Workforce&gt;?</button>'
+    ) in html
+    assert html.count("Other meetings on it?") == 2  # once per turn: duplicates dropped
+    assert 'role="group" aria-labelledby="mqa-t1-next"' in html and 'id="mqa-t1-next"' in html
+    assert [suggestion(answer, choice) for choice in (0, 1, 2, -1)] == [
+        "What was decided on <Workforce>?", "Other meetings on it?", None, None
+    ]
+
+
+def test_thumbs_and_comment_box_until_rated_then_thanks_or_the_problem() -> None:
+    answer = _followup("q", "q")
+    html = render_conversation([Turn("q", Filters(), answer=answer)], API)
+    assert 'data-action="rate" data-rating="up" data-turn="0"' in html and 'data-rating="down"' in html
+    assert '<label class="mqa-comment-label" for="mqa-t0-comment">Comment (optional)</label>' in html
+    assert '<textarea class="mqa-comment" id="mqa-t0-comment"' in html
+    assert "Helpful</button>" in html and "Not helpful</button>" in html
+
+    rated = render_conversation([Turn("q", Filters(), answer=answer, rating="down")], API)
+    assert "your rating (not helpful) was recorded" in rated and "mqa-thumb" not in rated
+
+    refused = render_conversation([Turn("q", Filters(), answer=answer, rating_error="Too many <ratings>")], API)
+    assert '<p class="mqa-rating-error">Too many &lt;ratings&gt;</p>' in refused and "mqa-thumb" in refused
+
+    unrateable = answer.model_copy(update={"answer_id": None})
+    assert "mqa-rating" not in render_conversation([Turn("q", Filters(), answer=unrateable)], API)
+
+
+def test_an_announcement_can_replace_the_newest_answers() -> None:
+    answer = _followup("q", "q")
+    html = render_conversation([Turn("q", Filters(), answer=answer)], API, "Thank you: <recorded>.")
+    assert 'aria-atomic="true">Thank you: &lt;recorded&gt;.</div>' in html
+
+
+def test_history_is_the_latest_answered_turns_as_the_service_read_them() -> None:
+    turns = [
+        Turn("first?", Filters(), answer=_followup("first?", "first?")),
+        Turn("broken?", Filters(), error="The service is down."),
+        Turn("And in 2019?", Filters(), answer=_followup("And in 2019?", "first in 2019?")),
+        Turn("waiting?", Filters()),
+    ]
+
+    assert history_of(turns, 10) == [
+        {"question": "first?", "interpreted_as": "first?"},
+        {"question": "And in 2019?", "interpreted_as": "first in 2019?"},
+    ]
+    assert history_of(turns, 1) == [{"question": "And in 2019?", "interpreted_as": "first in 2019?"}]
+    assert history_of(turns, 0) == []
