@@ -9,7 +9,8 @@ import re
 import pytest
 
 from index.records import Document, DocumentMetadata, PageSpan
-from server.view import CONTENT_SECURITY_POLICY, InvalidSpan, Span, check_span, render_document_view
+from rag.engine import Engine
+from server.view import CONTENT_SECURITY_POLICY, InvalidSpan, Span, check_span, cited_heading, render_document_view
 
 HOSTILE = (
     "\nMinutes of the Licensing Committee\n\n"
@@ -121,3 +122,62 @@ def test_invalid_spans(start: int | None, end: int | None, message: str) -> None
 def test_valid_spans() -> None:
     assert check_span(100, None, None) is None
     assert check_span(100, 0, 100) == Span(0, 100)
+
+
+def _cited(page: str) -> str:
+    return re.search(r'<section class="cited".*?</section>', page, re.S).group(0)
+
+
+def test_the_cited_passage_shows_heading_minute_reference_and_a_copy_button() -> None:
+    text = "150 Improving health\n\nMinutes:\n\nThe board agreed the plan.\n"
+    doc = Document(
+        doc_id="d-1", file="minutes.txt", path="/tmp/minutes.txt", content_hash="0" * 64, text=text,
+        metadata=DocumentMetadata(
+            council="Herefordshire Council", committee="Health and Wellbeing Board", meeting_date="2018-02-13",
+        ),
+    )
+    start = text.index("The board")
+    span = Span(start, start + len("The board agreed the plan."))
+
+    cited = _cited(render_document_view(doc, span, "150 Improving health › Minutes:"))
+
+    reference = "Health and Wellbeing Board, 13 February 2018, minute 150, Herefordshire Council"
+    assert "<dt>Heading</dt><dd>150 Improving health › Minutes:</dd>" in cited
+    assert "<dt>Minute</dt><dd>150</dd>" in cited
+    assert f"<dt>Reference</dt><dd>{reference}</dd>" in cited
+    # The same text as the web UI copies for that quote (ui.render.reference_text).
+    assert f'data-copy="{reference}\n\u201cThe board agreed the plan.\u201d" hidden>Copy reference</button>' in cited
+    assert '<span id="copy-status" role="status"></span>' in cited
+    assert "<section" not in render_document_view(doc, None, "")  # no citation, nothing to copy
+
+
+def test_the_cited_block_is_escaped() -> None:
+    start = HOSTILE.index("The objector")
+    end = HOSTILE.index("& asked")
+    page = render_document_view(_document(committee='Board"><script>x</script>'), Span(start, end), "<b>Item</b>")
+    cited = _cited(page)
+
+    assert "<script" not in cited and "<b>" not in cited
+    assert "<dd>&lt;b&gt;Item&lt;/b&gt;</dd>" in cited
+    assert 'data-copy="Board&quot;&gt;&lt;script&gt;x&lt;/script&gt;\n\u201cThe objector wrote &lt;script&gt;' in cited
+
+
+def test_a_pdf_passage_gives_its_pages() -> None:
+    text = "Page one text.\n\nPage two text."
+    doc = Document(
+        doc_id="pdf-1", file="minutes.pdf", path="/tmp/minutes.pdf", content_hash="0" * 64, text=text,
+        metadata=DocumentMetadata(committee="Cabinet"), pages=(PageSpan(1, 0, 16), PageSpan(2, 16, len(text))),
+    )
+    cited = _cited(render_document_view(doc, Span(5, 22)))
+
+    assert "<dt>Pages</dt><dd>1-2</dd>" in cited
+    assert "<dd>Cabinet, pages 1-2</dd>" in cited
+
+
+def test_the_heading_comes_from_the_stored_passage_holding_the_offset(sample_engine: Engine) -> None:
+    reader = sample_engine.reader
+    chunk = next(chunk for chunk in reader.chunks if chunk.heading)
+
+    assert cited_heading(reader, chunk.doc_id, chunk.start) == chunk.heading
+    assert cited_heading(reader, "no-such-document", 0) == ""
+    assert cited_heading(reader, chunk.doc_id, 10**9) == ""

@@ -223,3 +223,12 @@ def test_feedback_refusals_are_plain(stand_in: str, routes: dict[str, tuple[int,
     with pytest.raises(ServiceRejected, match="gave it no answer id"):
         client.feedback(answer.model_copy(update={"answer_id": None}), "up")
     assert len(_StandIn.requests) == sent  # nothing sent for an answer that cannot be rated
+
+
+def test_ask_sends_the_conversation_as_history(stand_in: str) -> None:
+    client = MinutesClient(stand_in, 5)
+    earlier = [{"question": "What about workforce risk?", "interpreted_as": "What about workforce risk?"}]
+
+    client.ask("And in 2019?", history=earlier)
+
+    assert _StandIn.requests[-1] == ("/ask", {"question": "And in 2019?", "history": earlier})
