@@ -22,7 +22,7 @@ import gradio as gr  # noqa: E402  (must follow the analytics switch above)
 from minutes.settings import Settings  # noqa: E402
 
 from .accessibility import accessibility_head  # noqa: E402
-from .client import DocumentSummary, Facets, Filters, MinutesClient, ServiceError  # noqa: E402
+from .client import Answer, DocumentSummary, Facets, Filters, MinutesClient, ServiceError  # noqa: E402
 from .examples import MAX_EXAMPLES, example_questions  # noqa: E402
 from .render import Turn, announcement, history_of, human_date, render_conversation, suggestion  # noqa: E402
 from .style import CSS, theme  # noqa: E402
@@ -199,17 +199,20 @@ def build_app(settings: Settings, api_url: str | None = None) -> gr.Blocks:
             data = event._data if isinstance(event._data, dict) else {}
             index = data.get("turn")
             turn = history[index] if isinstance(index, int) and 0 <= index < len(history) else None
-            if turn is None or turn.answer is None:
-                return  # a stale page's button: nothing it refers to any more
             action = data.get("action")
-            if action == "literal":
+            choice = data.get("choice")
+            asked = suggestion(turn.answer, choice) if turn and turn.answer and isinstance(choice, int) else None
+            if turn is None or turn.answer is None:
+                # A stale page's button: nothing it refers to any more.
+                yield gr.update(), history, gr.update(), gr.update()
+            elif action == "literal":
                 yield from ask_as_typed(history, index)
-            elif action == "suggest":
-                text = suggestion(turn.answer, data.get("choice") if isinstance(data.get("choice"), int) else -1)
-                if text is not None:
-                    yield from ask(text, committee_value, council_value, since_value, until_value, history)
+            elif action == "suggest" and asked is not None:
+                yield from ask(asked, committee_value, council_value, since_value, until_value, history)
             elif action == "rate" and data.get("rating") in ("up", "down"):
-                yield rate(history, index, data["rating"], str(data.get("comment") or ""))
+                yield rate(history, index, turn.answer, data["rating"], str(data.get("comment") or ""))
+            else:
+                yield gr.update(), history, gr.update(), gr.update()
 
         def ask_as_typed(history: list[Turn], index: int) -> Iterator[tuple[Any, ...]]:
             """Ask turn ``index`` again exactly as typed, without the conversation; its reply replaces the old."""
@@ -219,10 +222,9 @@ def build_app(settings: Settings, api_url: str | None = None) -> gr.Blocks:
             history = [*history[:index], _answer(typed.question, typed.filters, []), *history[index + 1 :]]
             yield render_conversation(history, base_url, announcement(history[index])), history, gr.update(), ""
 
-        def rate(history: list[Turn], index: int, rating: str, comment: str) -> tuple[Any, ...]:
-            """Send a thumbs up or down (and the comment) for turn ``index``; say how it went."""
+        def rate(history: list[Turn], index: int, answer: Answer, rating: str, comment: str) -> tuple[Any, ...]:
+            """Send a thumbs up or down (and the comment) for turn ``index``'s ``answer``; say how it went."""
             turn = history[index]
-            assert turn.answer is not None  # act() only rates answered turns
             if len(comment.strip()) > settings.max_comment_chars:
                 problem = (
                     f"Your comment is {len(comment.strip()):,} characters long; the limit is "
@@ -231,7 +233,7 @@ def build_app(settings: Settings, api_url: str | None = None) -> gr.Blocks:
                 rated = replace(turn, rating_error=problem)
             else:
                 try:
-                    client.feedback(turn.answer, "up" if rating == "up" else "down", comment)
+                    client.feedback(answer, "up" if rating == "up" else "down", comment)
                     rated = replace(turn, rating=rating, rating_error=None)
                 except ServiceError as error:
                     rated = replace(turn, rating_error=f"Your rating was not recorded. {error}")

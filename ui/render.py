@@ -386,7 +386,7 @@ def _rating(turn: Turn, index: int) -> str:
         f'<div class="mqa-rating" role="group" aria-labelledby="mqa-t{index}-rate">'
         f'<p class="mqa-rate-heading" id="mqa-t{index}-rate">Was this answer useful?</p>'
         f'<label class="mqa-comment-label" for="{comment}">Comment (optional)</label>'
-        f'<textarea class="mqa-comment" id="{comment}" rows="2" maxlength="2000"></textarea>'
+        f'<textarea class="mqa-comment" id="{comment}" rows="2"></textarea>'
         f'<div class="mqa-thumbs">'
         f'<button type="button" class="mqa-action mqa-thumb" data-action="rate" data-rating="up" data-turn="{index}">'
         '<span aria-hidden="true">\U0001F44D</span> Helpful</button>'
