@@ -313,6 +313,9 @@ def test_stopped_service_gives_a_clear_error(page: Page, browser: Browser, setti
 def _axe_violations(page: Page) -> list[dict]:
     """axe-core's WCAG 2.x A/AA violations on ``page`` as it stands, every impact."""
     assert AXE.exists(), f"axe-core is missing at {AXE}: run scripts/install-browser.sh"
+    # Gradio's progress overlay (translucent, with a timer) stays a moment after the answer is
+    # drawn; checked then, its faded text fails contrast. Wait until every tracker is hidden.
+    expect(page.locator("[data-testid=status-tracker]:not(.hide)")).to_have_count(0, timeout=ANSWER_TIMEOUT_MS)
     # evaluate() runs outside the page's Content-Security-Policy, which forbids injected scripts.
     page.evaluate(AXE.read_text(encoding="utf-8"))
     return page.evaluate(
