@@ -2,11 +2,11 @@
 
 Ingests the shared seed and dev corpora into a fresh temporary index with a model loaded
 beforehand (its load is timed on its own), for the configured backend and for PyTorch, then
-encodes the very same chunks' embedded text with that backend's model alone and with
-sentence-transformers directly (``SentenceTransformer(path).encode(..., batch_size=32)``), so
+encodes the very same chunks' embedded text with that backend's model alone (and, apart, the
+distinct sentences ingest stores vectors of for answers) and with sentence-transformers directly (``SentenceTransformer(path).encode(..., batch_size=32)``), so
 the pipeline's overhead over the model is visible. The overhead's parts are also timed on their
 own, on the same files and chunks: reading and chunking (token counting included), duplicate
-detection, and writing a generation (SQLite, vectors, FAISS, BM25). Best of ``--rounds``, all
+detection, and writing a generation (SQLite, vectors, FAISS, BM25, sentence vectors). Best of ``--rounds``, all
 interleaved so that a busy neighbour on a shared machine hurts each alike.
 Writes benchmarks/results/ingest.json.
 
@@ -39,7 +39,7 @@ from index.ingest import document_id, ingest  # noqa: E402
 from index.metadata import load_sidecar, parse_metadata  # noqa: E402
 from index.readers import SUPPORTED_SUFFIXES, read_file  # noqa: E402
 from index.records import Document  # noqa: E402
-from index.store import current_generation, load_contents, read_manifest, write_generation  # noqa: E402
+from index.store import IndexContents, current_generation, load_contents, read_manifest, write_generation  # noqa: E402
 from minutes.settings import Settings  # noqa: E402
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
@@ -69,6 +69,14 @@ def read_and_chunk(embedder: Embedder, settings: Settings) -> int:
             document = Document(document_id(resolved), path.name, str(resolved), "", read.text, metadata, read.pages)
             count += len(chunk_document(document, embedder.count_tokens, budget, settings.chunk_overlap_sentences))
     return count
+
+
+def distinct_sentences(contents: IndexContents) -> list[str]:
+    """The stored sentences' texts, each once: what ingest embeds besides the passages."""
+    text_of = {doc.doc_id: doc.text for doc in contents.documents}
+    return list(dict.fromkeys(
+        text_of[doc_id][start:end] for doc_id, part in contents.sentences.items() for start, end in part.spans.tolist()
+    ))
 
 
 def main() -> None:
@@ -101,6 +109,7 @@ def main() -> None:
 
     report = None
     texts: list[str] = []
+    sentence_texts: list[str] = []
     scratch = Path(tempfile.mkdtemp(prefix="bench-ingest-"))
     try:
         for round_number in range(args.rounds):
@@ -119,7 +128,16 @@ def main() -> None:
                 alone = record(
                     f"model:{backend}", timed(lambda: embedder.encode(texts, batch_size=settings.embed_batch_size))[0]
                 )
-                line.append(f"{backend} pipeline {seconds:.1f} s / model alone {alone:.1f} s")
+                if not sentence_texts:
+                    sentence_texts = distinct_sentences(contents)
+                sentences_alone = record(
+                    f"sentences:{backend}",
+                    timed(lambda: embedder.encode(sentence_texts, batch_size=settings.embed_batch_size))[0],
+                )
+                line.append(
+                    f"{backend} pipeline {seconds:.1f} s / model alone {alone:.1f} s passages + "
+                    f"{sentences_alone:.1f} s sentences"
+                )
                 shutil.rmtree(index_dir)
             raw = record(
                 "model:sentence-transformers",
@@ -163,12 +181,14 @@ def main() -> None:
         row(f"model load: {backend} (load_embedder)", loads[backend], rates=False)
     row("model load: SentenceTransformer (torch)", loads["sentence-transformers"], rates=False)
     for backend in backends:
-        row(f"ingest pipeline, {backend} (model pre-loaded)", best[f"pipeline:{backend}"], versus=best[f"model:{backend}"])
-        row(f"  {backend} model alone (Embedder.encode)", best[f"model:{backend}"])
+        model_total = best[f"model:{backend}"] + best[f"sentences:{backend}"]
+        row(f"ingest pipeline, {backend} (model pre-loaded)", best[f"pipeline:{backend}"], versus=model_total)
+        row(f"  {backend} model alone (Embedder.encode), passages", best[f"model:{backend}"])
+        row(f"  {backend} model alone, {len(sentence_texts)} distinct sentences", best[f"sentences:{backend}"])
     row("sentence-transformers encode alone (torch)", best["model:sentence-transformers"])
     row("  read + chunk (tokenizer counts)", best["read+chunk"])
     row("  duplicate detection", best["duplicates"])
-    row("  write generation (SQLite, FAISS, BM25)", best["write"])
+    row("  write generation (SQLite, FAISS, BM25, sentence vectors)", best["write"])
     console.print(table)
     console.print(
         f"Non-model stages measured on their own: {parts:.2f} s in all. {os.cpu_count()} cores, load average "
@@ -197,7 +217,9 @@ def main() -> None:
                 "documents_per_second": documents / best[f"pipeline:{backend}"],
                 "chunks_per_second": chunks / best[f"pipeline:{backend}"],
                 "model_alone_chunks_per_second": chunks / best[f"model:{backend}"],
-                "overhead_seconds_by_difference": best[f"pipeline:{backend}"] - best[f"model:{backend}"],
+                "sentences_alone_seconds": best[f"sentences:{backend}"],
+                "overhead_seconds_by_difference": best[f"pipeline:{backend}"] - best[f"model:{backend}"]
+                - best[f"sentences:{backend}"],
                 "pipeline_over_model_ratio": best[f"pipeline:{backend}"] / best[f"model:{backend}"],
             }
             for backend in backends

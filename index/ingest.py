@@ -43,6 +43,8 @@ from .store import (
 from .vector_index import choose_index_type
 
 SIDECAR_NAME = "sources.jsonl"
+# Texts handed to the model at a time: a multiple of the ONNX backend's 4,096-text sorting window.
+_EMBED_BLOCK = 16_384
 
 
 @dataclass
@@ -294,21 +296,29 @@ def _embed(
 ) -> tuple[np.ndarray, dict[str, DocumentSentences]]:
     """The chunks' vectors, and the sentences of ``documents`` (at ``spans``) with theirs.
 
-    One call embeds both, so the backend's length-sorted batching packs short sentences
-    together; a sentence repeated word for word (boilerplate lines) is embedded once.
+    Passages and sentences go to the model in one stream, so the backend's length-sorted
+    batching packs short sentences together; a sentence repeated word for word (boilerplate
+    lines) is embedded once. Sentence vectors become float16 a block at a time: as float32, a
+    large ingest's sentences (~7 per passage) would take twice the memory.
     """
     sentence_texts = [doc.text[start:end] for doc in documents for start, end in spans[doc.doc_id].tolist()]
     distinct = list(dict.fromkeys(sentence_texts))
     texts = [chunk.embed_text for chunk in chunks] + distinct
-    if texts:
-        vectors = embedder.encode(texts, batch_size=settings.embed_batch_size, progress=progress)
-    else:
-        vectors = np.zeros((0, embedder.dimension), dtype=np.float32)
-    row_of = {text: len(chunks) + row for row, text in enumerate(distinct)}
-    sentence_vectors = vectors[[row_of[text] for text in sentence_texts]].astype(VECTOR_DTYPE)
+    passage_vectors = np.zeros((len(chunks), embedder.dimension), dtype=np.float32)
+    distinct_vectors = np.zeros((len(distinct), embedder.dimension), dtype=VECTOR_DTYPE)
+    with tqdm(total=len(texts), desc="Embedding", unit="text", disable=not progress or not texts) as bar:
+        for first in range(0, len(texts), _EMBED_BLOCK):
+            block = texts[first : first + _EMBED_BLOCK]
+            vectors = embedder.encode(block, batch_size=settings.embed_batch_size)
+            cut = min(max(len(chunks) - first, 0), len(block))
+            passage_vectors[first : first + cut] = vectors[:cut]
+            distinct_vectors[first + cut - len(chunks) : first + len(block) - len(chunks)] = vectors[cut:]
+            bar.update(len(block))
+    row_of = {text: row for row, text in enumerate(distinct)}
+    sentence_vectors = distinct_vectors[[row_of[text] for text in sentence_texts]]
     sentences, first = {}, 0
     for doc in documents:
         count = len(spans[doc.doc_id])
         sentences[doc.doc_id] = DocumentSentences(spans[doc.doc_id], sentence_vectors[first : first + count])
         first += count
-    return vectors[: len(chunks)], sentences
+    return passage_vectors, sentences

@@ -120,8 +120,8 @@ class SentenceStore:
                 f"{generation} stores sentences of {len(self.offsets) - 1} documents, not {len(doc_ids)}: "
                 "the index is damaged; rebuild it into a new directory."
             )
-        self._starts = np.ascontiguousarray(self.spans[:, 0])
-        self._ends = np.ascontiguousarray(self.spans[:, 1])
+        # Views, not copies: a lookup reads one document's few rows of them.
+        self._starts, self._ends = self.spans[:, 0], self.spans[:, 1]
         self._position = {doc_id: position for position, doc_id in enumerate(doc_ids)}
         self.vectors = VectorFile(generation / VECTORS_FILE)
 

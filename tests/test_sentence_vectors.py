@@ -163,3 +163,21 @@ def test_a_generation_without_sentence_vectors_answers_and_is_upgraded(
         assert np.allclose(upgraded[doc_id].vectors.astype(np.float32), vectors.astype(np.float32), atol=2e-3)
     again = ingest([corpus], index_dir, settings, progress=False, embedder=embedder)
     assert not again.changed and again.embedded_sentences == 0 and again.generation == upgrade.generation
+
+
+def test_embedding_in_blocks_gives_the_same_vectors(
+    tmp_path: Path, settings: Settings, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Blocks that cut through the passages, and through the sentences, put every vector in its place."""
+    import index.ingest
+
+    corpus = copy_corpus(tmp_path / "corpus", SAMPLE_FILES[:2])
+    ingest([corpus], tmp_path / "whole", settings, progress=False, embedder=embedder)
+    monkeypatch.setattr(index.ingest, "_EMBED_BLOCK", 7)
+    ingest([corpus], tmp_path / "blocks", settings, progress=False, embedder=embedder)
+    whole, blocks = (load_contents(current_generation(tmp_path / name)) for name in ("whole", "blocks"))
+    assert np.allclose(whole.vectors, blocks.vectors, atol=1e-4)
+    assert set(whole.sentences) == set(blocks.sentences)
+    for doc_id, part in whole.sentences.items():
+        assert np.array_equal(part.spans, blocks.sentences[doc_id].spans)
+        assert np.allclose(part.vectors.astype(np.float32), blocks.sentences[doc_id].vectors.astype(np.float32), atol=2e-3)
