@@ -59,8 +59,8 @@ class AnswerWeights:
     coverage: float = 0.35
     information: float = 0.2
     wrong_kind_factor: float = 0.6
-    meta_factor: float = 0.5
-    keep_ratio: float = 0.75
+    meta_factor: float = 0.8
+    keep_ratio: float = 0.6
     other_passage_ratio: float = 0.9
     redundancy: float = 0.7
     max_passages: int = 3
