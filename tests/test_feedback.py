@@ -224,7 +224,9 @@ def test_feedback_survives_a_reingest(service: Service) -> None:
     late.write_text(LATE_MINUTES.replace("twelve", "six"), encoding="utf-8")
     ingest([*service.corpus, late], service.settings.index_dir, service.settings, progress=False, embedder=embedder)
     assert not old_generation.exists()
-    new_answer = _ask(service)  # the service reloads the live generation
+    # The service looks for a new generation at most once a second; switch now rather than wait for it.
+    assert service.engine.reload()
+    new_answer = _ask(service)
     assert not new_answer["answer_id"].startswith(old_answer["answer_id"].split("-")[0] + "-")
     comments = [entry.comment for entry in _stored(service)]
     assert "before the re-ingest" in comments
