@@ -20,7 +20,6 @@ import httpx
 from minutes.settings import Settings
 from rag.contract import AskResponse
 
-from .calibration import EvidenceSample
 from .metrics import QuestionResult
 from .questions import Question
 from .relevance import GoldSpan, gold_spans
@@ -54,13 +53,6 @@ class Backend(Protocol):
         """Whether :meth:`ask` can take the earlier turns of a conversation."""
         ...
 
-    def evidence(self, question: str, k: int, retriever: str, history: list[Turn] | None = None) -> float | None:
-        """The evidence score ``ask`` compares with the abstention threshold; None when nothing is retrieved.
-
-        Raises :class:`EvalError` when the backend cannot report it.
-        """
-        ...
-
     def document_texts(self, files: Iterable[str]) -> dict[str, str]:
         """The stored text of each named file that is indexed; unknown files are left out."""
         ...
@@ -72,13 +64,6 @@ class Backend(Protocol):
     def close(self) -> None:
         """Release the backend's resources."""
         ...
-
-
-# What --calibrate needs from the engine; named in the error when the engine lacks it.
-EVIDENCE_SIGNATURE = (
-    "Engine.evidence(question: str, k: int | None = None, filters: Filters | None = None, "
-    "retriever: str = 'hybrid', history: list[Turn] | None = None) -> float | None"
-)
 
 
 class InProcessBackend:
@@ -101,14 +86,6 @@ class InProcessBackend:
 
     def accepts_history(self) -> bool:
         return "history" in inspect.signature(self.engine.ask).parameters
-
-    def evidence(self, question: str, k: int, retriever: str, history: list[Turn] | None = None) -> float | None:
-        evidence = getattr(self.engine, "evidence", None)
-        if evidence is None:
-            raise EvalError(f"--calibrate needs the engine to expose {EVIDENCE_SIGNATURE}; rag/engine.py has none yet.")
-        if history is None:
-            return evidence(question, k=k, retriever=retriever)
-        return evidence(question, k=k, retriever=retriever, history=history)
 
     def document_texts(self, files: Iterable[str]) -> dict[str, str]:
         texts = {}
@@ -159,9 +136,6 @@ class HttpBackend:
         schema = self._json("GET", "/openapi.json")
         fields = schema.get("components", {}).get("schemas", {}).get("AskRequest", {}).get("properties", {})
         return "history" in fields
-
-    def evidence(self, question: str, k: int, retriever: str, history: list[Turn] | None = None) -> float | None:
-        raise EvalError("--calibrate needs the engine's evidence scores, which the service does not serve: drop --api.")
 
     def document_texts(self, files: Iterable[str]) -> dict[str, str]:
         listing = self._json("GET", "/documents")
@@ -220,24 +194,6 @@ def history_turn(question: Question, response: AskResponse) -> Turn:
     return {"question": question.question, "interpreted_as": interpreted_as}
 
 
-def histories(results: Sequence[QuestionResult]) -> list[list[Turn] | None]:
-    """For each result in order: the earlier turns of its conversation, or None outside a conversation.
-
-    Turns of one conversation are consecutive and in order, as the question loader yields them.
-    """
-    turns: dict[str, list[Turn]] = {}
-    found: list[list[Turn] | None] = []
-    for result in results:
-        conversation = result.question.conversation
-        if conversation is None:
-            found.append(None)
-            continue
-        earlier = turns.setdefault(conversation, [])
-        found.append(list(earlier))
-        earlier.append(history_turn(result.question, result.response))
-    return found
-
-
 def run_questions(
     backend: Backend,
     questions: Sequence[Question],
@@ -275,23 +231,6 @@ def run_questions(
             if on_result is not None:
                 on_result(config, result)
     return results
-
-
-def collect_evidence(
-    backend: Backend, results: Sequence[QuestionResult], k: int, config: str, use_history: bool
-) -> list[EvidenceSample]:
-    """Each question's evidence score under ``config``, with the history its answer was given with."""
-    samples = []
-    for result, history in zip(results, histories(results), strict=True):
-        question = result.question
-        try:
-            score = backend.evidence(question.question, k, config, history if use_history else None)
-        except EvalError:
-            raise
-        except Exception as error:
-            raise EvalError(f"Evidence for question {question.id} under '{config}' failed: {error}") from error
-        samples.append(EvidenceSample(question.id, score, question.answerable))
-    return samples
 
 
 def _ask(backend: Backend, question: Question, k: int, config: str, history: list[Turn] | None) -> AskResponse:

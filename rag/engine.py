@@ -192,20 +192,10 @@ class Engine:
             ]
         return _Ranked(scored[:k], passages[:k], supports[:k], named_councils)
 
-    def evidence(
-        self, question: str, k: int | None = None, filters: Filters | None = None, retriever: str = "hybrid"
-    ) -> float | None:
-        """The evidence score ``ask`` compares with ``abstain_threshold`` (None when nothing is
-        retrieved): what the evaluation harness calibrates the threshold on."""
-        generation = self._generation
-        analysis = analyse_query(question, self.glossary)
-        ranked = self._ranked(generation, analysis, k or self.settings.default_k, filters, retriever)
-        return self._evidence(generation, analysis, ranked) if ranked.passages else None
-
     def evidence_features(
         self, question: str, k: int | None = None, filters: Filters | None = None, retriever: str = "hybrid"
     ) -> EvidenceFeatures | None:
-        """The features behind :meth:`evidence` (None when nothing is retrieved): what the
+        """The features ``ask`` weighs to abstain (None when nothing is retrieved): what the
         evaluation harness fits ``evidence_weights`` on."""
         generation = self._generation
         analysis = analyse_query(question, self.glossary)

@@ -1,4 +1,4 @@
-"""The runner with conversations: history passed when the read path takes it, and evidence for calibration."""
+"""The runner with conversations: history passed when the read path takes it."""
 
 from __future__ import annotations
 
@@ -6,11 +6,10 @@ import json
 from typing import Any
 
 import httpx
-import pytest
 
 from eval.cli import history_mode
 from eval.questions import GoldQuote, Question
-from eval.runner import EvalError, HttpBackend, InProcessBackend, Turn, collect_evidence, run_questions
+from eval.runner import HttpBackend, InProcessBackend, Turn, run_questions
 from rag.contract import AskResponse
 
 
@@ -51,7 +50,7 @@ class StandaloneEngine:
 
 
 class HistoryEngine(StandaloneEngine):
-    """An engine that takes history and says how it read each question, and reports its evidence."""
+    """An engine that takes history and says how it read each question."""
 
     def ask(
         self, question: str, k: int | None = None, retriever: str = "hybrid", history: list[Turn] | None = None
@@ -61,12 +60,6 @@ class HistoryEngine(StandaloneEngine):
             question=question, answer="a", abstained=False, citations=[], passages=[],
             interpreted_as=f"{question} (read in context)" if history else question,
         )
-
-    def evidence(
-        self, question: str, k: int | None = None, retriever: str = "hybrid", history: list[Turn] | None = None
-    ) -> float | None:
-        return None if question.startswith("When") else 0.1 * len(history or [])
-
 
 def asked(engine: StandaloneEngine, retriever: str) -> list[tuple[str, Any]]:
     """What the engine was asked under ``retriever``, without the untimed warm-up call."""
@@ -114,22 +107,6 @@ def test_history_mode_says_how_turns_were_asked() -> None:
     assert history_mode(QUESTIONS, without, no_history=False) == "unsupported"
 
 
-def test_evidence_is_read_with_the_history_the_answer_had() -> None:
-    backend = InProcessBackend(HistoryEngine())
-    results = run_questions(backend, QUESTIONS, SPANS, ["hybrid"], k=5)["hybrid"]
-    samples = collect_evidence(backend, results, 5, "hybrid", use_history=True)
-    assert [(s.question_id, s.score, s.answerable) for s in samples] == [
-        ("solo", 0.0, True), ("c1-1", 0.0, True), ("c1-2", 0.1, True), ("c1-3", None, False), ("c2-1", 0.0, True)
-    ]
-    assert {s.score for s in collect_evidence(backend, results, 5, "hybrid", use_history=False)} == {0.0, None}
-
-
-def test_an_engine_without_evidence_names_the_method_it_needs() -> None:
-    backend = InProcessBackend(StandaloneEngine())
-    with pytest.raises(EvalError, match=r"--calibrate needs the engine to expose Engine\.evidence\(question: str"):
-        backend.evidence("Who?", 5, "hybrid")
-
-
 def service(with_history_field: bool, bodies: list[dict]) -> httpx.MockTransport:
     """A service whose /openapi.json has or lacks a history field on AskRequest; /ask bodies are kept."""
 
@@ -158,5 +135,3 @@ def test_http_backend_sends_history_only_to_a_service_that_takes_it() -> None:
     assert not older.accepts_history()
     run_questions(older, QUESTIONS[1:3], SPANS, ["hybrid"], k=5)
     assert all("history" not in body for body in bodies)
-    with pytest.raises(EvalError, match="drop --api"):
-        older.evidence("Who?", 5, "hybrid")
