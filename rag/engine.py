@@ -8,8 +8,8 @@ requests already running finish on the old one.
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -46,14 +46,35 @@ class Facets:
     latest: str | None
 
 
+class DocumentMentions:
+    """Whether a document's text names a council, read from the store at most once per document
+    and council: abstention asks it of the same few documents question after question."""
+
+    def __init__(self, read_text: Callable[[str], str]) -> None:
+        self._read_text = read_text
+        # Bounded by documents x councils of one generation; a new generation starts afresh.
+        self._named: dict[tuple[str, str], bool] = {}
+
+    def names_any(self, doc_id: str, councils: Iterable[str]) -> bool:
+        """Whether the text of ``doc_id`` names any of ``councils`` (see :func:`rag.places.concerns`)."""
+        councils = list(councils)
+        missing = [council for council in councils if (doc_id, council) not in self._named]
+        if missing:
+            text = self._read_text(doc_id)
+            for council in missing:
+                self._named[doc_id, council] = concerns(frozenset({council}), "", text)
+        return any(self._named[doc_id, council] for council in councils)
+
+
 @dataclass(frozen=True)
 class _Generation:
     reader: IndexReader
     retriever: Retriever
+    mentions: DocumentMentions = field(compare=False, repr=False)
 
     @classmethod
     def open(cls, reader: IndexReader, embedder: Embedder, settings: Settings) -> _Generation:
-        return cls(reader, Retriever(reader, embedder, settings))
+        return cls(reader, Retriever(reader, embedder, settings), DocumentMentions(reader.document_text))
 
 
 # Abstention weighs the evidence of this many top results.
@@ -239,7 +260,7 @@ class Engine:
     def _may_speak_for(generation: _Generation, passage: Passage, named_councils: frozenset[str]) -> bool:
         if not named_councils or passage.source.council is not None:
             return True
-        return concerns(named_councils, "", generation.reader.document_text(passage.source.doc_id))
+        return generation.mentions.names_any(passage.source.doc_id, named_councils)
 
     @staticmethod
     def _header(generation: _Generation, passage: Passage) -> str:
