@@ -49,7 +49,8 @@ _MONEY_WORDS = (
 _HOW_MUCH = re.compile(r"\bhow much\b", re.I)
 _MONEY_QUESTION = re.compile(rf"\b({_MONEY_WORDS})\b", re.I)
 _WHAT_MONEY = re.compile(
-    r"^\s*what\b[^?]{0,40}?\b(cost|costs|price|fee|fees|budget|amount|sum|spend|saving|savings|value(?! for money)|worth|precept|"
+    r"^\s*what\b[^?]{0,40}?\b(cost|costs|price|fee|fees|charge|charges|budget|amount|sum|spend|saving|savings|"
+    r"value(?! for money)|worth|precept|"
     r"hourly rate|weekly rate|daily rate|rate per)\b|^\s*what did\b[^?]{0,80}\bcome to\b",
     re.I,
 )
@@ -76,7 +77,7 @@ _REQUEST = re.compile(r"^\s*(can|could|would|will) you\b", re.I)
 _DECISION_VERB = re.compile(
     r"\b(approv\w*|agree\w*|adopt\w*|sign\w* off|signed|clos\w*|re-?open\w*|press\w* ahead|go\w* ahead|allow\w*|grant\w*|"
     r"refus\w*|reject\w*|support\w*|accept\w*|decid\w*|vot\w*|endors\w*|ratif\w*|withdr\w*|defer\w*|confirm\w*|"
-    r"award\w*|appoint\w*|scrap\w*|cancel\w*|keep|kept|continu\w*|stop\w*)\b",
+    r"award\w*|appoint\w*|scrap\w*|cancel\w*|keep|kept|continu\w*|stop\w*|succeed\w*|success\w*|fail\w*|win|won)\b",
     re.I,
 )
 _YES_NO_QUESTION = re.compile(r"^\s*(is|are|was|were|did|does|do|has|have|had|will|would|can|could|should)\b", re.I)
@@ -109,11 +110,13 @@ _DATE = re.compile(
     r"\b(?:by|from|until|in|before|after) (?:\d{4}(?:/\d{2})?)\b|\bQ[1-4] \d{4}\b",
     re.I,
 )
-# What a sentence recording a decision says.
+# What a sentence recording a decision says. Base forms that are also common nouns in minutes
+# ("grant funding", "refuse collection", "a note") are left out.
 _DECISION = re.compile(
     r"\bRESOLVED\b|\b(agreed|approved|decided|resolved|refused|rejected|granted|endorsed|adopted|deferred|carried|"
     r"lost|voted|unanimously|declined|accepted|supported|withdrawn|ratified|determined|permitted|agree|approve|endorse|"
-    r"adopt|defer|refuse|grant|recommended|noted|note|delegated|awarded|allowed|dismissed|upheld)\b|"
+    r"adopt|defer|recommended|noted|delegated|awarded|allowed|dismissed|upheld|successful|"
+    r"unsuccessful|succeeded|failed|won)\b|"
     r"\b(be|were|was) (noted|approved|agreed|adopted|endorsed|refused|granted)\b",
     re.I,
 )

@@ -35,7 +35,9 @@ GENERIC_TERMS = frozenset(
 
 
 # Formal acts the minutes record in these words: a "who voted/seconded" question needs them said.
-FORMAL_ACTS = frozenset(keyword_tokens(["vote voted votes voting second seconded propose proposed moved abstain abstained"])[0])
+FORMAL_ACTS = frozenset(
+    keyword_tokens(["vote voted votes voting second seconded propose proposed moved abstain abstained appoint appointed"])[0]
+)
 
 
 _ASKED_ACT = re.compile(r"\b(who|whom|which \w+)\b((?:\W+\w+){1,4})", re.I)
