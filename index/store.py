@@ -104,11 +104,40 @@ class Manifest:
                      "chunk_max_tokens", "chunk_overlap_sentences"):
             mine, theirs = getattr(self, name), getattr(other, name)
             if mine != theirs:
-                raise IndexMismatch(
-                    f"The index at {index_dir} was built with {name}={theirs!r}, but the current settings "
-                    f"ask for {mine!r}. Use another --index directory, or set MINUTES_{name.upper()}={theirs!r} "
-                    f"to use this one."
-                )
+                raise IndexMismatch(_mismatch_message(name, mine, theirs, index_dir))
+
+
+# Manifest fields a setting chooses, with the environment variable of that setting (minutes/settings.py).
+SETTING_OF_FIELD = {
+    "model": "MINUTES_MODEL",
+    "backend": "MINUTES_EMBED_BACKEND",
+    "chunk_max_tokens": "MINUTES_CHUNK_MAX_TOKENS",
+    "chunk_overlap_sentences": "MINUTES_CHUNK_OVERLAP_SENTENCES",
+}
+
+
+def _mismatch_message(name: str, mine: Any, theirs: Any, index_dir: Path) -> str:
+    """What an officer does when an index cannot take passages made now: set the setting it was built
+    with, or (where no setting chooses it) build a fresh index."""
+    rebuild = (
+        f"Build a new index from the same minutes in another directory (--index NEW_DIR) and use that from "
+        f"then on, or delete {index_dir} and ingest again."
+    )
+    if name in SETTING_OF_FIELD:
+        return (
+            f"The index at {index_dir} was built with {name}={theirs!r}, but the current settings ask for "
+            f"{mine!r}. Use another --index directory, or set {SETTING_OF_FIELD[name]}={theirs} to use this one."
+        )
+    if name == "chunker_version":
+        return (
+            f"The index at {index_dir} was built by another version of minutes-qa, which cuts minutes into "
+            f"passages differently (chunker_version={theirs!r}; this version writes {mine!r}), so passages of "
+            f"new and old files cannot be mixed in it. {rebuild} Until then it can still be searched as it is."
+        )
+    return (
+        f"The index at {index_dir} was built with {name}={theirs!r}, but an index written now has {mine!r}; "
+        f"no setting changes that. {rebuild}"
+    )
 
 
 @dataclass
