@@ -19,7 +19,10 @@ from datetime import date
 from .records import Chunk, Document, DocumentMetadata
 from .sentences import split_sentences
 
-CHUNKER_VERSION = 1
+# Raised whenever the passages made from the same file change (2: whole item titles, numbered
+# decisions inside items, and the PDF reader's rebuilt paragraphs): an incremental ingest refuses
+# an index of another version rather than keep stale passages for the files it leaves unchanged.
+CHUNKER_VERSION = 2
 
 TokenCounter = Callable[[Sequence[str]], list[int]]
 

@@ -19,11 +19,13 @@ import pytest
 from conftest import SAMPLE_CORPUS, SHARED_CORPUS, sigint_for_children
 from typer.testing import CliRunner
 
+import index.ingest as ingest_module
+from index.chunking import CHUNKER_VERSION
 from index.embedding import Embedder
 from index.errors import IndexMismatch, WritePathError
 from index.ingest import IngestReport, document_id, ingest
 from index.pause_hook import PAUSE_ENV, PAUSE_MARKER
-from index.store import IndexReader, current_generation, read_manifest
+from index.store import SETTING_OF_FIELD, IndexReader, current_generation, read_manifest
 from minutes.cli import app
 from minutes.settings import Settings
 from rag.contract import Filters
@@ -362,6 +364,28 @@ def test_ingest_with_other_chunk_settings_is_refused(tmp_path: Path, settings: S
     with pytest.raises(IndexMismatch, match=r"chunk_max_tokens=256.*MINUTES_CHUNK_MAX_TOKENS=256"):
         run_ingest([corpus], index_dir, settings.model_copy(update={"chunk_max_tokens": 128}), embedder)
     assert current_generation(index_dir) == generation
+
+
+def test_ingest_into_an_index_of_another_chunker_says_to_rebuild(
+    tmp_path: Path, settings: Settings, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    corpus = make_corpus(tmp_path / "corpus", SAMPLE_FILES[:1])
+    index_dir = tmp_path / "index"
+    run_ingest([corpus], index_dir, settings, embedder)
+    generation = current_generation(index_dir)
+    monkeypatch.setattr(ingest_module, "CHUNKER_VERSION", CHUNKER_VERSION + 1)
+    with pytest.raises(IndexMismatch) as raised:
+        run_ingest([corpus], index_dir, settings, embedder)
+    message = str(raised.value)
+    assert f"chunker_version={CHUNKER_VERSION}" in message and "--index NEW_DIR" in message
+    assert f"delete {index_dir} and ingest again" in message and "MINUTES_CHUNKER" not in message
+    assert current_generation(index_dir) == generation
+
+
+def test_mismatch_messages_name_real_settings() -> None:
+    assert SETTING_OF_FIELD
+    for variable in SETTING_OF_FIELD.values():
+        assert variable.removeprefix("MINUTES_").lower() in Settings.model_fields, variable
 
 
 def test_index_info_command(sample_index: Path, settings: Settings) -> None:
