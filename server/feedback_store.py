@@ -28,7 +28,9 @@ from minutes.settings import Settings
 from rag.contract import AskResponse, Citation
 
 DEFAULT_NAME = "feedback.sqlite"
-_ANSWER_ID = re.compile(r"^(?P<generation>\d{1,9})-(?P<digest>[0-9a-f]{32})$")
+# Matched whole (fullmatch: "$" would let a trailing newline through) and without leading zeros,
+# so one answer has exactly one id.
+_ANSWER_ID = re.compile(r"(?P<generation>0|[1-9]\d{0,8})-(?P<digest>[0-9a-f]{32})")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS signing_key (id INTEGER PRIMARY KEY CHECK (id = 1), key BLOB NOT NULL);
@@ -98,7 +100,7 @@ def answer_id(key: bytes, generation: int, rated: RatedAnswer) -> str:
 
 def verified_generation(key: bytes, claimed_id: str, rated: RatedAnswer) -> int | None:
     """The generation ``claimed_id`` names if it is the id of exactly ``rated``; otherwise None."""
-    match = _ANSWER_ID.match(claimed_id)
+    match = _ANSWER_ID.fullmatch(claimed_id)
     if match is None:
         return None
     generation = int(match["generation"])

@@ -318,6 +318,13 @@ def test_answer_ids_are_keyed_and_name_their_generation() -> None:
     assert verified_generation(key, issued, reordered) is None
 
 
+def test_an_answer_id_has_one_spelling() -> None:
+    key = b"k" * 32
+    issued = answer_id(key, 7, RATED)
+    for variant in (issued + "\n", "0" + issued, issued.upper(), " " + issued):
+        assert verified_generation(key, variant, RATED) is None, repr(variant)
+
+
 def test_token_bucket_refills_at_its_rate() -> None:
     now = [0.0]
     bucket = TokenBucket(per_minute=6, burst=2, clock=lambda: now[0])
