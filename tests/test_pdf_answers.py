@@ -28,8 +28,7 @@ FLOORS = {"hit@1": 0.85, "citation precision": 0.85, "answered": 0.85}
 
 @pytest.fixture(scope="module")
 def pdf_engine(tmp_path_factory: pytest.TempPathFactory, settings: Settings, embedder: Embedder) -> Engine:
-    if not (SHARED_CORPUS / "pdf").is_dir():
-        pytest.skip("../shared/corpus/pdf is not beside the repository")
+    assert (SHARED_CORPUS / "pdf").is_dir(), f"the shared real-PDF corpus is not at {SHARED_CORPUS / 'pdf'}"
     index_dir = tmp_path_factory.mktemp("pdf-index")
     ingest([SHARED_CORPUS / "seeds", SHARED_CORPUS / "dev", SHARED_CORPUS / "pdf"], index_dir, settings,
            progress=False, embedder=embedder)

@@ -13,18 +13,14 @@ from functools import cache
 from pathlib import Path
 
 import pytest
+from conftest import REPO, SHARED_CORPUS
 
 from eval.questions import Question, load_questions
 from eval.relevance import locate_quote
 from index.readers import read_file
 
-REPO = Path(__file__).resolve().parents[1]
-SHARED_CORPUS = REPO.parent / "shared" / "corpus"
 CORPUS_FOLDERS = ("seeds", "dev", "pdf")
 QUESTION_FILES = ("extra_questions.jsonl", "pdf_questions.jsonl", "followups.jsonl")
-
-pytestmark = pytest.mark.skipif(not SHARED_CORPUS.is_dir(), reason="the shared corpus (../shared) is not present")
-
 
 def corpus_path(name: str) -> Path:
     for folder in CORPUS_FOLDERS:

@@ -8,6 +8,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from conftest import SHARED_CORPUS
 from fpdf import FPDF
 from fpdf.enums import EncryptionMethod
 from pypdf import PdfReader
@@ -303,11 +304,9 @@ def test_corpus_text_is_stored_exactly(path: Path) -> None:
 
 # --- the real PDFs ------------------------------------------------------------------------
 
-PDF_CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "pdf"
+# Absent, the count check below fails (the loops over PDF_FILES alone would pass on nothing).
+PDF_CORPUS = SHARED_CORPUS / "pdf"
 PDF_FILES = sorted(PDF_CORPUS.glob("*.pdf"))
-needs_pdf_corpus = pytest.mark.skipif(
-    not PDF_FILES, reason=f"the shared real-PDF corpus is not at {PDF_CORPUS}"
-)
 # A phrase cut at a line end: a line ending in a lower-case word (or a comma) followed by a
 # line starting with a lower-case word that is not a list marker ("a.", "iv) ").
 _ENDS_LOWER = re.compile(r"(\b[a-z][a-z'’]*|,)$")
@@ -336,12 +335,10 @@ def _cut_mid_phrase(first: str, second: str) -> bool:
     return bool(_ENDS_LOWER.search(first) and _STARTS_LOWER.match(second) and not _LIST_MARKER.match(second))
 
 
-@needs_pdf_corpus
 def test_pdf_corpus_has_all_eleven_files() -> None:
     assert len(PDF_FILES) == 11
 
 
-@needs_pdf_corpus
 def test_real_pdf_lines_do_not_end_mid_phrase(real_pdfs: dict[str, Document]) -> None:
     for name, document in real_pdfs.items():
         lines = [line for line in document.text.split("\n") if line.strip()]
@@ -350,7 +347,6 @@ def test_real_pdf_lines_do_not_end_mid_phrase(real_pdfs: dict[str, Document]) ->
         assert not cut, f"{name}: lines cut mid-phrase: {cut[:3]}"
 
 
-@needs_pdf_corpus
 def test_real_pdf_sentences_are_whole(real_pdfs: dict[str, Document]) -> None:
     # No exceptions were needed: every sentence boundary split_sentences finds falls after
     # terminal punctuation, a heading, a list item or a table row.
@@ -360,7 +356,6 @@ def test_real_pdf_sentences_are_whole(real_pdfs: dict[str, Document]) -> None:
         assert not cut, f"{name}: sentences cut mid-phrase: {cut[:3]}"
 
 
-@needs_pdf_corpus
 def test_real_pdf_running_headers_and_footers_are_dropped(real_pdfs: dict[str, Document]) -> None:
     for name, header in _RUNNING.items():
         assert real_pdfs[name].text.count(header) <= 1, f"{name}: '{header}' still repeated"
@@ -371,7 +366,6 @@ def test_real_pdf_running_headers_and_footers_are_dropped(real_pdfs: dict[str, D
         assert not repeated, f"{name}: lines repeated on several pages: {repeated}"
 
 
-@needs_pdf_corpus
 def test_real_pdf_page_numbers_are_dropped(real_pdfs: dict[str, Document]) -> None:
     page_number = re.compile(r"^(page\s*)?[-–(]?\s*\d{1,4}\s*[-–)]?(\s*of\s*\d{1,4})?$", re.IGNORECASE)
     for name, document in real_pdfs.items():
@@ -379,7 +373,6 @@ def test_real_pdf_page_numbers_are_dropped(real_pdfs: dict[str, Document]) -> No
         assert not numbers, f"{name}: bare page-number lines {numbers}"
 
 
-@needs_pdf_corpus
 def test_real_pdf_words_split_at_line_ends_are_rejoined(real_pdfs: dict[str, Document]) -> None:
     text = real_pdfs["p07"].text  # LaTeX: "City Coun-" / "cillor", "nesting pre-" / "vention"
     assert "City Councillor Lana Reid McConnell" in text
@@ -389,7 +382,6 @@ def test_real_pdf_words_split_at_line_ends_are_rejoined(real_pdfs: dict[str, Doc
     assert "Co-Operative Bank whereby" in real_pdfs["p01"].text
 
 
-@needs_pdf_corpus
 def test_real_pdf_item_numbers_start_their_lines(real_pdfs: dict[str, Document]) -> None:
     expected = {
         "p01": ["102. APOLOGIES FOR ABSENCE", "103.1 The chairman proposed", "108. FINANCE"],
@@ -405,7 +397,6 @@ def test_real_pdf_item_numbers_start_their_lines(real_pdfs: dict[str, Document])
             assert any(line.startswith(start) for line in lines), f"{name}: no line starts '{start}'"
 
 
-@needs_pdf_corpus
 def test_real_pdf_table_rows_keep_their_cells_apart(real_pdfs: dict[str, Document]) -> None:
     text = real_pdfs["p01"].text
     assert "Tewin01/11/2011" not in text  # run together by plain pypdf extraction
@@ -415,7 +406,6 @@ def test_real_pdf_table_rows_keep_their_cells_apart(real_pdfs: dict[str, Documen
     assert "13ii) Arrangements for additional bank signatories were in hand. | Clerk" in real_pdfs["p05"].text
 
 
-@needs_pdf_corpus
 def test_real_pdf_pages_locate_their_text(real_pdfs: dict[str, Document]) -> None:
     for path in PDF_FILES:
         document = real_pdfs[path.name[:3]]
