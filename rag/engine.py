@@ -22,7 +22,7 @@ from index.records import Document
 from index.store import IndexReader, current_generation
 from minutes.settings import Settings
 
-from .answer import ABSTAIN_MESSAGE, AnswerWeights, SpanScorer, compose_answer, meeting_label
+from .answer import ABSTAIN_MESSAGE, SpanScorer, compose_answer, meeting_label
 from .contract import AskResponse, Filters, Passage, SearchResponse, Source, Turn
 from .answer_kinds import expected_answer
 from .followup import resolve
@@ -114,7 +114,6 @@ class Engine:
             settings.model, settings.embed_backend, settings.embed_cache_dir, settings.inference_threads or None
         )
         self._generation = _Generation.open(reader, self.embedder, settings)
-        self._answer_weights = AnswerWeights()
 
     @classmethod
     def open(cls, index_dir: Path, settings: Settings) -> Engine:
@@ -176,7 +175,7 @@ class Engine:
             analysis.text, analysis.expansions, passages, self._sentence_similarity(generation, analysis),
             self.settings.answer_max_words,
             headers={passage.id: self._header(generation, passage) for passage in passages},
-            idf=generation.retriever.idf, named_councils=ranked.named_councils, weights=self._answer_weights,
+            idf=generation.retriever.idf, named_councils=ranked.named_councils,
         )
         return AskResponse(
             question=question, interpreted_as=interpreted_as, answer=composed.answer, abstained=False,
