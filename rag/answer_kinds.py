@@ -58,7 +58,7 @@ _WHAT_MONEY = re.compile(
 _CHANGE_QUESTION = re.compile(r"\b(rise|rises|increase|increases|uplift|uplifts|cut|cuts|reduction|reductions|fall|change)\b", re.I)
 _WHAT_DID_COST = re.compile(r"\bwhat did\b[^?]{0,60}\bcost\b", re.I)
 _PERCENT_QUESTION = re.compile(
-    r"^\s*what\b(\s+\w+){0,3}?\s+(percentage|proportion|rate|share|uplift|return|increase|rise)\b", re.I
+    r"^\s*what\b(\s+\w+){0,5}?\s+(percentage|proportion|rate|share|uplift|return|increase|rise)\b", re.I
 )
 _HOW_BIG = re.compile(r"\bhow (big|large|high|low|far over|far under|much over|much under)\b|\bwhat (size|level|scale)\b", re.I)
 _DATE_QUESTION = re.compile(r"^\s*(when|by when|until when)\b|\b(what|which) (date|day|month|year)\b|\bfrom what date\b", re.I)

@@ -28,6 +28,7 @@ from rag.rerank import rerank
         ("What did temporary accommodation cost in 2024/25?", AnswerKind.MONEY),
         ("What percentage of plans were issued within 20 weeks?", AnswerKind.PERCENT),
         ("What household recycling rate did the contract achieve?", AnswerKind.PERCENT),
+        ("What was the flu vaccination uptake rate last winter?", AnswerKind.PERCENT),
         ("How many looked after children were there in 2017?", AnswerKind.NUMBER),
         ("How much time did the review take?", AnswerKind.NUMBER),
         ("Who chairs the health and wellbeing board?", AnswerKind.PERSON),
