@@ -34,7 +34,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from index.readers import read_file
-from index.sentences import split_sentences
+from index.sentences import split_sentences, trim_span
 
 try:
     import pysbd
@@ -68,14 +68,6 @@ class Result:
     across_line_breaks: int
     inexact_spans: int
     scores: QuoteScores
-
-
-def _trim(text: str, start: int, end: int) -> tuple[int, int] | None:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return (start, end) if start < end else None
 
 
 class PysbdSplitter:
@@ -113,7 +105,7 @@ class PysbdSplitter:
                     raise ValueError(f"pysbd returned a sentence not in the text: {piece.sent[:60]!r}")
                 piece_end = piece_start + len(piece.sent)
             cursor = piece_end
-            trimmed = _trim(text, start + piece_start, start + piece_end)
+            trimmed = trim_span(text, start + piece_start, start + piece_end)
             if trimmed:
                 spans.append(trimmed)
         return spans

@@ -38,7 +38,7 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[t
 def _lines(text: str, start: int, end: int) -> list[tuple[int, int]]:
     spans = []
     for match in re.finditer(r"[^\n]+", text[start:end]):
-        trimmed = _trim(text, start + match.start(), start + match.end())
+        trimmed = trim_span(text, start + match.start(), start + match.end())
         if trimmed:
             spans.append(trimmed)
     return spans
@@ -54,11 +54,11 @@ def _sentences_in_line(text: str, start: int, end: int) -> list[tuple[int, int]]
     for match in _BOUNDARY.finditer(text, sentence_start, end):
         if _ends_with_abbreviation(text, sentence_start, match.start()):
             continue
-        trimmed = _trim(text, sentence_start, match.end())
+        trimmed = trim_span(text, sentence_start, match.end())
         if trimmed:
             spans.append(trimmed)
         sentence_start = match.end()
-    trimmed = _trim(text, sentence_start, end)
+    trimmed = trim_span(text, sentence_start, end)
     if trimmed:
         spans.append(trimmed)
     return spans
@@ -74,7 +74,7 @@ def _ends_with_abbreviation(text: str, sentence_start: int, stop: int) -> bool:
     return token in _ABBREVIATIONS or (len(token) == 1 and token.isalpha())
 
 
-def _trim(text: str, start: int, end: int) -> tuple[int, int] | None:
+def trim_span(text: str, start: int, end: int) -> tuple[int, int] | None:
     """Shrink ``(start, end)`` past white space (non-breaking spaces included); None if empty."""
     while start < end and text[start].isspace():
         start += 1
