@@ -202,7 +202,8 @@ def get_feedback(request: Request) -> FeedbackService:
 
 
 def limit_feedback_rate(request: Request) -> None:
-    """429 once the client's address has used its bucket; the request is not read further."""
+    """429 once the client's address has used its bucket: before the body (already received and
+    decoded by FastAPI) is validated, checked against its answer id or stored."""
     address = request.client.host if request.client else "unknown"
     wait = get_feedback(request).limiter.take(address)
     if wait is not None:
