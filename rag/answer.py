@@ -20,7 +20,7 @@ from .contract import Citation, DirectAnswer, Passage
 from .direct import direct_answer_in
 from .evidence import GENERIC_TERMS, content_terms, weighted_share
 from .places import concerns, place_name
-from .question_parts import QuestionPart, question_parts
+from .question_parts import question_parts
 from .units import Unit, answer_units
 
 SpanScorer = Callable[[Sequence[tuple[Passage, int, int]]], Sequence[float]]

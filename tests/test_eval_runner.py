@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 
 from eval.cli import history_mode
-from eval.questions import GoldQuote, Question
+from eval.questions import Question
 from eval.runner import HttpBackend, InProcessBackend, Turn, run_questions
 from rag.contract import AskResponse
 
