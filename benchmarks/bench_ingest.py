@@ -1,16 +1,19 @@
 """Ingest throughput: the whole ``minutes ingest`` pipeline against the bare embedding model.
 
 Ingests the shared seed and dev corpora into a fresh temporary index with a model loaded
-beforehand (its load is timed on its own), for the configured backend and for PyTorch, then
+beforehand (its load is timed on its own), for PyTorch, ONNX and ONNX int8 (and the configured
+backend, if another), then
 encodes the very same chunks' embedded text with that backend's model alone (and, apart, the
 distinct sentences ingest stores vectors of for answers) and with sentence-transformers directly (``SentenceTransformer(path).encode(..., batch_size=32)``), so
 the pipeline's overhead over the model is visible. The overhead's parts are also timed on their
 own, on the same files and chunks: reading and chunking (token counting included), duplicate
 detection, and writing a generation (SQLite, vectors, FAISS, BM25, sentence vectors). Best of ``--rounds``, all
-interleaved so that a busy neighbour on a shared machine hurts each alike.
+interleaved so that a busy neighbour on a shared machine hurts each alike. A last table gives
+passages/s of each backend end to end (the whole ingest, sentence vectors included) and for its
+model alone (the passages and the distinct sentences ingest embeds), each with its ratio to PyTorch.
 Writes benchmarks/results/ingest.json.
 
-    .venv/bin/python benchmarks/bench_ingest.py [--rounds 2] [--backends onnx,torch]
+    .venv/bin/python benchmarks/bench_ingest.py [--rounds 2] [--backends torch,onnx,onnx-int8] [--corpus DIR ...]
 """
 
 from __future__ import annotations
@@ -42,9 +45,12 @@ from index.records import Document  # noqa: E402
 from index.store import IndexContents, current_generation, load_contents, read_manifest, write_generation  # noqa: E402
 from minutes.settings import Settings  # noqa: E402
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
-CORPUS_FOLDERS = (CORPUS / "seeds", CORPUS / "dev")
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT.parent / "shared" / "corpus"
+DEFAULT_CORPUS_FOLDERS = (CORPUS / "seeds", CORPUS / "dev")
 RESULTS = Path(__file__).resolve().parent / "results"
+# The backends every run compares: the issue's ratio is to PyTorch.
+DEFAULT_BACKENDS = ("torch", "onnx", "onnx-int8")
 
 
 def timed(function):
@@ -53,11 +59,11 @@ def timed(function):
     return time.perf_counter() - started, value
 
 
-def read_and_chunk(embedder: Embedder, settings: Settings) -> int:
+def read_and_chunk(folders: list[Path], embedder: Embedder, settings: Settings) -> int:
     """Read every corpus file and chunk it as ingest does; returns the number of chunks."""
     budget = min(settings.chunk_max_tokens, embedder.max_tokens)
     count = 0
-    for folder in CORPUS_FOLDERS:
+    for folder in folders:
         sidecar = load_sidecar(folder)
         for path in sorted(folder.rglob("*")):
             if path.suffix.lower() not in SUPPORTED_SUFFIXES:
@@ -82,13 +88,19 @@ def distinct_sentences(contents: IndexContents) -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=2, help="Timed passes of each; the best counts.")
-    parser.add_argument("--backends", default="", help="Comma-separated backends (default: the configured one and torch).")
+    parser.add_argument(
+        "--backends", default="", help="Comma-separated backends (default: torch, onnx, onnx-int8 and the configured one)."
+    )
+    parser.add_argument(
+        "--corpus", type=Path, action="append", help="Corpus folder; repeat for several (default: ../shared seeds and dev)."
+    )
     args = parser.parse_args()
     base = Settings()
-    backends = [b for b in args.backends.split(",") if b] or list(dict.fromkeys([base.embed_backend, "torch"]))
+    backends = [b for b in args.backends.split(",") if b] or list(dict.fromkeys([*DEFAULT_BACKENDS, base.embed_backend]))
+    folders: list[Path] = args.corpus or list(DEFAULT_CORPUS_FOLDERS)
     settings_of = {backend: base.model_copy(update={"embed_backend": backend}) for backend in backends}
     console = Console(width=150)
-    missing = [str(folder) for folder in CORPUS_FOLDERS if not folder.is_dir()]
+    missing = [str(folder) for folder in folders if not folder.is_dir()]
     if missing:
         raise SystemExit(f"Corpus folder(s) not found: {', '.join(missing)}")
 
@@ -118,7 +130,7 @@ def main() -> None:
                 index_dir = scratch / f"index-{backend}-{round_number}"
                 embedder, settings = embedders[backend], settings_of[backend]
                 seconds, report = timed(
-                    lambda: ingest(list(CORPUS_FOLDERS), index_dir, settings, progress=False, embedder=embedder)
+                    lambda: ingest(list(folders), index_dir, settings, progress=False, embedder=embedder)
                 )
                 record(f"pipeline:{backend}", seconds)
                 generation = current_generation(index_dir)
@@ -144,7 +156,7 @@ def main() -> None:
                 timed(lambda: raw_model.encode(texts, batch_size=base.embed_batch_size, convert_to_numpy=True))[0],
             )
             embedder = embedders[backends[0]]
-            chunk_seconds, chunked = timed(lambda: read_and_chunk(embedder, base))
+            chunk_seconds, chunked = timed(lambda: read_and_chunk(folders, embedder, base))
             record("read+chunk", chunk_seconds)
             record("duplicates", timed(lambda: find_duplicates(contents.chunks, contents.vectors, base.near_duplicate_threshold))[0])
             rewrite = scratch / f"rewrite-{round_number}"
@@ -190,6 +202,7 @@ def main() -> None:
     row("  duplicate detection", best["duplicates"])
     row("  write generation (SQLite, FAISS, BM25, sentence vectors)", best["write"])
     console.print(table)
+    console.print(speed_table(backends, best, chunks, len(sentence_texts)))
     console.print(
         f"Non-model stages measured on their own: {parts:.2f} s in all. {os.cpu_count()} cores, load average "
         f"{os.getloadavg()[0]:.1f}; embedded text {np.mean(tokens):.0f} tokens on average (max {max(tokens)}); "
@@ -199,7 +212,7 @@ def main() -> None:
 
     RESULTS.mkdir(parents=True, exist_ok=True)
     result = {
-        "corpus": [str(folder) for folder in CORPUS_FOLDERS],
+        "corpus": [_relative(folder) for folder in folders],
         "documents": documents,
         "chunks": chunks,
         "duplicates": report.duplicates,
@@ -224,6 +237,8 @@ def main() -> None:
             }
             for backend in backends
         },
+        "passages_per_second": passages_per_second(backends, best, chunks),
+        "sentences": len(sentence_texts),
         "sentence_transformers_chunks_per_second": chunks / best["model:sentence-transformers"],
         "non_model_stages_seconds": {"read_and_chunk": best["read+chunk"], "duplicates": best["duplicates"],
                                      "write_generation": best["write"], "total": parts},
@@ -233,6 +248,46 @@ def main() -> None:
     }
     (RESULTS / "ingest.json").write_text(json.dumps(result, indent=2), encoding="utf-8")
     console.print(f"Wrote {RESULTS / 'ingest.json'}")
+
+
+def passages_per_second(backends: list[str], best: dict[str, float], chunks: int) -> dict[str, dict[str, float]]:
+    """Per backend: passages/s end to end and for the model alone (passages plus distinct sentences,
+    what ingest embeds), the model on passages only, and each rate's ratio to PyTorch's where it ran."""
+    rates = {
+        backend: {
+            "end_to_end": chunks / best[f"pipeline:{backend}"],
+            "model_alone": chunks / (best[f"model:{backend}"] + best[f"sentences:{backend}"]),
+            "model_passages_only": chunks / best[f"model:{backend}"],
+        }
+        for backend in backends
+    }
+    if "torch" in rates:
+        for backend in backends:
+            for kind in ("end_to_end", "model_alone", "model_passages_only"):
+                rates[backend][f"{kind}_x_torch"] = rates[backend][kind] / rates["torch"][kind]
+    return rates
+
+
+def speed_table(backends: list[str], best: dict[str, float], chunks: int, sentences: int) -> Table:
+    """The issue's figures: passages/s end to end and for the model alone, and the ratio to PyTorch."""
+    rates = passages_per_second(backends, best, chunks)
+    table = Table(title=f"Passages/s ({chunks} passages, {sentences} distinct sentences embedded besides)")
+    columns = ("backend", "end to end", "× torch", f"model alone (+ {sentences} sentences)", "× torch",
+               "model, passages only", "× torch")
+    for column in columns:
+        table.add_column(column, justify="left" if column == "backend" else "right")
+    for backend in backends:
+        cells = [backend]
+        for kind in ("end_to_end", "model_alone", "model_passages_only"):
+            ratio = rates[backend].get(f"{kind}_x_torch")
+            cells += [f"{rates[backend][kind]:.1f}", f"{ratio:.2f}×" if ratio is not None else "—"]
+        table.add_row(*cells)
+    return table
+
+
+def _relative(folder: Path) -> str:
+    """``folder`` relative to the repository root where it can be, so results name no machine's paths."""
+    return os.path.relpath(folder.resolve(), ROOT)
 
 
 if __name__ == "__main__":
