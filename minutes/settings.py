@@ -25,8 +25,8 @@ IndexType = Literal["auto", "flat", "hnsw", "ivf", "ivfpq"]
 # --corpus ../shared/corpus/seeds --corpus ../shared/corpus/dev --configs hybrid --calibrate` (all 227 questions;
 # the threshold is the mean of the two cross-validation folds' thresholds). See the README's Quality section.
 _EVIDENCE_WEIGHTS = {
-    "cosine": 0.37, "support": 3.525, "asks_kind": -2.048, "named_council_first": 0.834, "top_score": 1.337,
-    "intercept": -1.147,
+    "cosine": 0.314, "support": 3.489, "asks_kind": -2.216, "named_council_first": 0.573, "top_score": 1.444,
+    "intercept": -0.807,
 }
 
 
@@ -86,7 +86,7 @@ class Settings(BaseSettings):
         3, ge=1, le=20, description="How many of the latest earlier turns a follow-up question may lean on."
     )
     abstain_threshold: float = Field(
-        0.686, ge=0.0, le=1.0, description="Evidence probability below which the assistant abstains."
+        0.683, ge=0.0, le=1.0, description="Evidence probability below which the assistant abstains."
     )
     abstain_min_cosine: float = Field(
         0.3, ge=-1.0, le=1.0,
