@@ -32,7 +32,8 @@ from index.readers import SUPPORTED_SUFFIXES, read_file
 from index.records import Chunk, Document
 from minutes.settings import Settings
 
-CORPUS = Path("/work/shared/corpus")
+# The shared folder sits beside the repository: ../shared from its root.
+CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 CORPUS_FOLDERS = (CORPUS / "seeds", CORPUS / "dev")
 RESULTS = Path(__file__).resolve().parent / "results"
 

@@ -48,7 +48,8 @@ from minutes.settings import Settings
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from measure import disk_mb, memory_mb, percentiles  # noqa: E402
 
-QUESTIONS = Path("/work/shared/eval/dev.jsonl")
+# The shared folder sits beside the repository: ../shared from its root.
+QUESTIONS = Path(__file__).resolve().parents[1].parent / "shared" / "eval" / "dev.jsonl"
 RESULTS = Path(__file__).resolve().parent / "results"
 # Share of passages recorded as duplicates: 2 of 485 in the shared seed and dev corpora.
 DUPLICATE_SHARE = 2 / 485
