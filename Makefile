@@ -44,7 +44,7 @@ browser:
 	scripts/install-browser.sh
 
 test: install models browser
-	$(PYTHON) -m pytest
+	$(VENV)/bin/pytest
 
 bench: install
 	$(PYTHON) benchmarks/bench_ingest.py

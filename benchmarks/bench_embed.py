@@ -23,14 +23,14 @@ import numpy as np
 from rich.console import Console
 from rich.table import Table
 
-from index.chunking import chunk_document
-from index.embedding import Embedder, TorchEmbedder
-from index.embedding.onnx_backend import OnnxEmbedder
-from index.ingest import document_id
-from index.metadata import load_sidecar, parse_metadata
-from index.readers import SUPPORTED_SUFFIXES, read_file
-from index.records import Chunk, Document
-from minutes.settings import Settings
+from minutes_qa.index.chunking import chunk_document
+from minutes_qa.index.embedding import Embedder, TorchEmbedder
+from minutes_qa.index.embedding.onnx_backend import OnnxEmbedder
+from minutes_qa.index.ingest import document_id
+from minutes_qa.index.metadata import load_sidecar, parse_metadata
+from minutes_qa.index.readers import SUPPORTED_SUFFIXES, read_file
+from minutes_qa.index.records import Chunk, Document
+from minutes_qa.settings import Settings
 
 # The shared folder sits beside the repository: ../shared from its root.
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"

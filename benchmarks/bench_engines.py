@@ -49,11 +49,11 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from measure import disk_mb, memory_mb, percentiles  # noqa: E402
 
-from eval.questions import Question, load_questions  # noqa: E402
-from eval.relevance import GoldSpan, covered_gold, gold_spans  # noqa: E402
-from index.keywords import keyword_tokens  # noqa: E402
-from index.store import IndexReader  # noqa: E402
-from rag.fusion import reciprocal_rank_fusion, weighted_score_fusion  # noqa: E402
+from minutes_qa.eval.questions import Question, load_questions  # noqa: E402
+from minutes_qa.eval.relevance import GoldSpan, covered_gold, gold_spans  # noqa: E402
+from minutes_qa.index.keywords import keyword_tokens  # noqa: E402
+from minutes_qa.index.store import IndexReader  # noqa: E402
+from minutes_qa.rag.fusion import reciprocal_rank_fusion, weighted_score_fusion  # noqa: E402
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 K = 10
@@ -467,8 +467,8 @@ def run_system(search: Search, queries: Sequence[Query], filtered: bool) -> dict
 
 
 def quality(index_dir: Path, shared: Path, work: Path) -> dict:
-    from index.embedding import load_embedder
-    from minutes.settings import Settings
+    from minutes_qa.index.embedding import load_embedder
+    from minutes_qa.settings import Settings
 
     reader = IndexReader.open(index_dir)
     passages = load_passages(reader)

@@ -35,15 +35,15 @@ import numpy as np  # noqa: E402
 from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
-from index.chunking import chunk_document  # noqa: E402
-from index.duplicates import find_duplicates  # noqa: E402
-from index.embedding import Embedder, load_embedder  # noqa: E402
-from index.ingest import document_id, ingest  # noqa: E402
-from index.metadata import load_sidecar, parse_metadata  # noqa: E402
-from index.readers import SUPPORTED_SUFFIXES, read_file  # noqa: E402
-from index.records import Document  # noqa: E402
-from index.store import IndexContents, current_generation, load_contents, read_manifest, write_generation  # noqa: E402
-from minutes.settings import Settings  # noqa: E402
+from minutes_qa.index.chunking import chunk_document  # noqa: E402
+from minutes_qa.index.duplicates import find_duplicates  # noqa: E402
+from minutes_qa.index.embedding import Embedder, load_embedder  # noqa: E402
+from minutes_qa.index.ingest import document_id, ingest  # noqa: E402
+from minutes_qa.index.metadata import load_sidecar, parse_metadata  # noqa: E402
+from minutes_qa.index.readers import SUPPORTED_SUFFIXES, read_file  # noqa: E402
+from minutes_qa.index.records import Document  # noqa: E402
+from minutes_qa.index.store import IndexContents, current_generation, load_contents, read_manifest, write_generation  # noqa: E402
+from minutes_qa.settings import Settings  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "corpus"

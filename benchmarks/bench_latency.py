@@ -63,8 +63,8 @@ def serve_tutorial(shared: Path, port: int) -> None:
     import uvicorn
     from fastapi import FastAPI
 
-    from index.embedding import load_embedder
-    from minutes.settings import Settings
+    from minutes_qa.index.embedding import load_embedder
+    from minutes_qa.settings import Settings
 
     windows: list[dict] = []
     for folder in (shared / "corpus" / "seeds", shared / "corpus" / "dev"):
@@ -213,8 +213,8 @@ def concurrent(ours: str, questions: list[str], level: int, requests: int) -> di
 def ensure_index(shared: Path, index: Path | None, scratch: Path) -> Path:
     if index is not None:
         return index
-    from index.ingest import ingest
-    from minutes.settings import Settings
+    from minutes_qa.index.ingest import ingest
+    from minutes_qa.settings import Settings
 
     target = scratch / "index"
     print(f"Ingesting {shared}/corpus/seeds and dev into {target} ...", flush=True)

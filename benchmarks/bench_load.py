@@ -29,8 +29,8 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from index.ingest import ingest  # noqa: E402 - after the path set-up, so the script runs from anywhere
-from minutes.settings import Settings  # noqa: E402
+from minutes_qa.index.ingest import ingest  # noqa: E402 - after the path set-up, so the script runs from anywhere
+from minutes_qa.settings import Settings  # noqa: E402
 
 SHARED_CORPUS = ROOT.parent / "shared" / "corpus"
 DEFAULT_CORPUS = [SHARED_CORPUS / "seeds", SHARED_CORPUS / "dev"]

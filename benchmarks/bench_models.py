@@ -36,10 +36,10 @@ import numpy as np  # noqa: E402
 from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
-from eval.cli import run_eval  # noqa: E402
-from index.embedding import Embedder, load_embedder  # noqa: E402
-from index.embedding.registry import FAMILY_BACKENDS, PACKAGED_MODELS, model_family  # noqa: E402
-from minutes.settings import Settings  # noqa: E402
+from minutes_qa.eval.cli import run_eval  # noqa: E402
+from minutes_qa.index.embedding import Embedder, load_embedder  # noqa: E402
+from minutes_qa.index.embedding.registry import FAMILY_BACKENDS, PACKAGED_MODELS, model_family  # noqa: E402
+from minutes_qa.settings import Settings  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_embed import (  # noqa: E402

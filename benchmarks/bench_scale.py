@@ -35,10 +35,10 @@ import numpy as np
 from rich.console import Console
 from rich.table import Table
 
-from index import vector_index
-from index.keywords import keyword_tokens
-from index.sentences import split_sentences
-from minutes.settings import Settings
+from minutes_qa.index import vector_index
+from minutes_qa.index.keywords import keyword_tokens
+from minutes_qa.index.sentences import split_sentences
+from minutes_qa.settings import Settings
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_embed import RESULTS, load_documents, load_passages, make_queries  # noqa: E402
@@ -324,7 +324,7 @@ def run(args: argparse.Namespace) -> None:
     kinds = [kind for kind in args.kinds.split(",") if kind != "flat"]
     started = time.perf_counter()
 
-    from index.embedding.onnx_backend import OnnxEmbedder
+    from minutes_qa.index.embedding.onnx_backend import OnnxEmbedder
 
     settings = Settings()
     embedder = OnnxEmbedder(settings.model, quantized=False, cache_dir=args.cache_dir)

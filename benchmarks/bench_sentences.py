@@ -33,8 +33,8 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from index.readers import read_file
-from index.sentences import split_sentences, trim_span
+from minutes_qa.index.readers import read_file
+from minutes_qa.index.sentences import split_sentences, trim_span
 
 try:
     import pysbd

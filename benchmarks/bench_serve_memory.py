@@ -37,13 +37,13 @@ import numpy as np
 from rich.console import Console
 from rich.table import Table
 
-from index.chunking import contextual_header
-from index.embedding import load_embedder
-from index.ingest import document_id, manifest_for
-from index.records import Chunk, Document
-from index.store import IndexContents, write_generation
-from index.vector_index import choose_index_type
-from minutes.settings import Settings
+from minutes_qa.index.chunking import contextual_header
+from minutes_qa.index.embedding import load_embedder
+from minutes_qa.index.ingest import document_id, manifest_for
+from minutes_qa.index.records import Chunk, Document
+from minutes_qa.index.store import IndexContents, write_generation
+from minutes_qa.index.vector_index import choose_index_type
+from minutes_qa.settings import Settings
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from measure import disk_mb, memory_mb, percentiles  # noqa: E402
@@ -149,7 +149,7 @@ def serve_check(index_dir: Path, searches: int, asks: int) -> dict:
 
 def serve(index_dir: Path, searches: int, asks: int) -> None:
     """The child side of :func:`serve_check`: prints one JSON line."""
-    from rag.engine import Engine, shared_embedder
+    from minutes_qa.rag.engine import Engine, shared_embedder
 
     stages = {"imports": memory_mb()}
     settings = Settings()

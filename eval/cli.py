@@ -16,8 +16,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from index.errors import WritePathError
-from minutes.settings import Settings, get_settings
+from minutes_qa.index.errors import WritePathError
+from minutes_qa.settings import Settings, get_settings
 
 from .calibration import EvidenceSample, FeatureSample, WeightsCalibration, calibrate_weights, split_halves
 from .compare import Comparison, compare_reports, render_comparison

@@ -17,15 +17,15 @@ from typing import TYPE_CHECKING, Any, Protocol, TypedDict
 
 import httpx
 
-from minutes.settings import Settings
-from rag.contract import AskResponse
+from minutes_qa.settings import Settings
+from minutes_qa.rag.contract import AskResponse
 
 from .metrics import QuestionResult
 from .questions import Question
 from .relevance import GoldSpan, gold_spans
 
 if TYPE_CHECKING:
-    from index.ingest import IngestReport
+    from minutes_qa.index.ingest import IngestReport
 
 
 class EvalError(RuntimeError):
@@ -75,7 +75,7 @@ class InProcessBackend:
     @classmethod
     def open(cls, index_dir: Path, settings: Settings) -> InProcessBackend:
         """The engine opened on ``index_dir``."""
-        from rag.engine import Engine  # see build_index: heavy imports only where needed
+        from minutes_qa.rag.engine import Engine  # see build_index: heavy imports only where needed
 
         return cls(Engine.open(index_dir, settings))
 
@@ -162,8 +162,8 @@ def build_index(corpus: Sequence[Path], index_dir: Path, settings: Settings, pro
     answered against this corpus and nothing else.
     """
     # Imported here: they load torch and FAISS, which --api and --compare runs never need.
-    from index.ingest import ingest
-    from rag.engine import shared_embedder
+    from minutes_qa.index.ingest import ingest
+    from minutes_qa.rag.engine import shared_embedder
 
     missing = [str(folder) for folder in corpus if not Path(folder).exists()]
     if missing:

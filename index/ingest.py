@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from minutes.settings import Settings
+from minutes_qa.settings import Settings
 
 from .chunking import CHUNKER_VERSION, chunk_document
 from .duplicates import find_duplicates

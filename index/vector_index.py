@@ -24,7 +24,7 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-from minutes.settings import Settings
+from minutes_qa.settings import Settings
 
 INDEX_TYPES = ("flat", "hnsw", "ivf", "ivfpq")
 

@@ -12,8 +12,8 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from index.chunking import human_date
-from index.keywords import keyword_tokens
+from minutes_qa.index.chunking import human_date
+from minutes_qa.index.keywords import keyword_tokens
 
 from .answer_kinds import AnswerKind, Expectation, expected_answer, holds_answer
 from .contract import Citation, DirectAnswer, Passage

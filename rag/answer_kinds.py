@@ -15,7 +15,7 @@ from enum import Enum
 from functools import lru_cache
 from importlib import resources
 
-from index.keywords import keyword_tokens
+from minutes_qa.index.keywords import keyword_tokens
 
 
 class AnswerKind(Enum):
@@ -302,5 +302,5 @@ def names_person(text: str) -> bool:
 @lru_cache(maxsize=1)
 def given_names() -> frozenset[str]:
     """Common given names, from the file shipped with the package."""
-    text = resources.files("rag").joinpath("data/given_names.txt").read_text(encoding="utf-8")
+    text = resources.files(__package__).joinpath("data/given_names.txt").read_text(encoding="utf-8")
     return frozenset(line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#"))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from index.keywords import stemmer
+from minutes_qa.index.keywords import stemmer
 
 from .answer_kinds import AnswerKind, Expectation, answer_spans, holds_answer, negated_near
 

@@ -14,7 +14,7 @@ from datetime import date
 
 import numpy as np
 
-from index.records import Document
+from minutes_qa.index.records import Document
 
 from .contract import Filters
 

@@ -15,12 +15,12 @@ from pathlib import Path
 
 import numpy as np
 
-from index.chunking import contextual_header
-from index.embedding import Embedder, load_embedder
-from index.errors import IndexMismatch
-from index.records import Document
-from index.store import IndexReader, current_generation
-from minutes.settings import Settings
+from minutes_qa.index.chunking import contextual_header
+from minutes_qa.index.embedding import Embedder, load_embedder
+from minutes_qa.index.errors import IndexMismatch
+from minutes_qa.index.records import Document
+from minutes_qa.index.store import IndexReader, current_generation
+from minutes_qa.settings import Settings
 
 from .answer import ABSTAIN_MESSAGE, SpanScorer, compose_answer, meeting_label
 from .contract import AskResponse, Filters, Passage, SearchResponse, Source, Turn

@@ -8,8 +8,8 @@ import re
 from dataclasses import dataclass
 from collections.abc import Mapping, Sequence, Set as AbstractSet
 
-from index.keywords import keyword_tokens
-from index.sentences import split_sentences
+from minutes_qa.index.keywords import keyword_tokens
+from minutes_qa.index.sentences import split_sentences
 
 from .answer_kinds import AnswerKind, expected_answer, holds_answer
 from .question_parts import question_parts

@@ -24,7 +24,7 @@ class Glossary:
     @classmethod
     def load(cls, extra_file: Path | None = None) -> Glossary:
         """The built-in glossary, extended (and overridden) by ``extra_file`` if given."""
-        builtin = resources.files("rag").joinpath("data/glossary.txt").read_text(encoding="utf-8")
+        builtin = resources.files(__package__).joinpath("data/glossary.txt").read_text(encoding="utf-8")
         entries = _parse(builtin, "built-in glossary")
         if extra_file is not None:
             if not extra_file.exists():

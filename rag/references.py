@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import re
 
-from index.chunking import human_date
-from index.records import DocumentMetadata
+from minutes_qa.index.chunking import human_date
+from minutes_qa.index.records import DocumentMetadata
 
 # The chunker joins a heading path with this ("Item title › Minutes:").
 _PATH_SEPARATOR = " › "

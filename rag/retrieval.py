@@ -6,12 +6,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from index.chunk_table import ChunkPosition
-from index.embedding import Embedder
-from index.keywords import keyword_tokens
-from index.store import IndexReader
-from index.vector_index import search_allowed
-from minutes.settings import Settings
+from minutes_qa.index.chunk_table import ChunkPosition
+from minutes_qa.index.embedding import Embedder
+from minutes_qa.index.keywords import keyword_tokens
+from minutes_qa.index.store import IndexReader
+from minutes_qa.index.vector_index import search_allowed
+from minutes_qa.settings import Settings
 
 from .contract import Filters
 from .document_mask import DocumentMask

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
-from index.chunking import human_date, is_heading
+from minutes_qa.index.chunking import human_date, is_heading
 
 from .contract import Citation, Passage
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from index.chunking import is_heading, split_sentences_by_line
-from index.sentences import split_sentences
+from minutes_qa.index.chunking import is_heading, split_sentences_by_line
+from minutes_qa.index.sentences import split_sentences
 
 # A sentence that announces what follows: it ends in a colon (":", ":-") or semicolon-introduced
 # list, or is a bare decision heading ("RESOLVED", "Agreed").

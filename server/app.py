@@ -17,8 +17,8 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi_offline import FastAPIOffline
 
-from minutes.settings import Settings, get_settings
-from rag.engine import Engine
+from minutes_qa.settings import Settings, get_settings
+from minutes_qa.rag.engine import Engine
 
 from .errors import install_error_handlers
 from .generation_check import GenerationCheck

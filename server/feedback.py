@@ -17,9 +17,9 @@ from typing import Any, Literal
 from fastapi import Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from index.store import IndexReader
-from minutes.settings import Settings
-from rag.contract import AskResponse, Citation
+from minutes_qa.index.store import IndexReader
+from minutes_qa.settings import Settings
+from minutes_qa.rag.contract import AskResponse, Citation
 
 from .errors import ApiError
 from .feedback_store import (

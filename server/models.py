@@ -10,7 +10,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from rag.contract import Filters, Turn
+from minutes_qa.rag.contract import Filters, Turn
 
 # Must list exactly ``rag.retrieval.RETRIEVERS`` (a test checks): a Literal documents the choice
 # in OpenAPI and makes pydantic reject anything else with a message naming the options.

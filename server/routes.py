@@ -20,13 +20,13 @@ from fastapi.responses import HTMLResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.datastructures import UploadFile
 
-from index.ingest import IngestReport
-from index.readers import SUPPORTED_SUFFIXES
-from index.records import Document
-from index.store import IndexReader
-from minutes.settings import Settings
-from rag.contract import AskResponse, Filters, Passage, SearchResponse, Turn
-from rag.engine import Engine
+from minutes_qa.index.ingest import IngestReport
+from minutes_qa.index.readers import SUPPORTED_SUFFIXES
+from minutes_qa.index.records import Document
+from minutes_qa.index.store import IndexReader
+from minutes_qa.settings import Settings
+from minutes_qa.rag.contract import AskResponse, Filters, Passage, SearchResponse, Turn
+from minutes_qa.rag.engine import Engine
 
 from .errors import DOCUMENT_ERRORS, QUERY_ERRORS, ApiError
 from .feedback import FEEDBACK_ERRORS, FeedbackReceipt, FeedbackRequest, FeedbackService, get_feedback, limit_feedback_rate

@@ -22,11 +22,11 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
-from index.errors import UnreadableFile
-from index.ingest import IngestReport, ingest
-from index.readers import SUPPORTED_SUFFIXES, read_file
-from minutes.settings import Settings
-from rag.engine import Engine
+from minutes_qa.index.errors import UnreadableFile
+from minutes_qa.index.ingest import IngestReport, ingest
+from minutes_qa.index.readers import SUPPORTED_SUFFIXES, read_file
+from minutes_qa.settings import Settings
+from minutes_qa.rag.engine import Engine
 
 from .errors import ApiError
 

@@ -22,10 +22,10 @@ from urllib.parse import urlsplit
 
 import numpy as np
 
-from index.records import Document
-from index.store import IndexReader
-from rag.references import formal_reference, minute_number
-from ui.render import reference_text
+from minutes_qa.index.records import Document
+from minutes_qa.index.store import IndexReader
+from minutes_qa.rag.references import formal_reference, minute_number
+from minutes_qa.ui.render import reference_text
 
 _STYLE = """
 html { scroll-padding-top: 14rem; }

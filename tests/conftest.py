@@ -14,10 +14,10 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-from index.embedding import Embedder  # noqa: E402
-from index.ingest import ingest  # noqa: E402
-from minutes.settings import Settings  # noqa: E402
-from rag.engine import Engine, shared_embedder  # noqa: E402
+from minutes_qa.index.embedding import Embedder  # noqa: E402
+from minutes_qa.index.ingest import ingest  # noqa: E402
+from minutes_qa.settings import Settings  # noqa: E402
+from minutes_qa.rag.engine import Engine, shared_embedder  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE_CORPUS = REPO / "sample" / "corpus"

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from rag.answer_kinds import expected_answer, person_spans
-from rag.direct import direct_answer_in
-from rag.question_parts import question_parts
-from rag.units import answer_units, is_lead_in
+from minutes_qa.rag.answer_kinds import expected_answer, person_spans
+from minutes_qa.rag.direct import direct_answer_in
+from minutes_qa.rag.question_parts import question_parts
+from minutes_qa.rag.units import answer_units, is_lead_in
 
 LIST_MINUTES = (
     "Minutes:\n\n"

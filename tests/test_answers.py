@@ -18,11 +18,11 @@ import pytest
 from conftest import SHARED_EVAL
 from typer.testing import CliRunner
 
-from minutes.cli import app
-from minutes.settings import Settings
-from rag.answer import ABSTAIN_MESSAGE, MISSING_PART_PREFIX, AnswerWeights, meeting_label
-from rag.contract import AskResponse
-from rag.engine import Engine
+from minutes_qa.cli.app import app
+from minutes_qa.settings import Settings
+from minutes_qa.rag.answer import ABSTAIN_MESSAGE, MISSING_PART_PREFIX, AnswerWeights, meeting_label
+from minutes_qa.rag.contract import AskResponse
+from minutes_qa.rag.engine import Engine
 
 # Passages retrieved per question: what `minutes eval` uses by default.
 ASK_K = 10
@@ -251,7 +251,7 @@ def test_answering_is_deterministic(sample_engine: Engine) -> None:
 def run_cli(*arguments: str, cwd: Path) -> subprocess.CompletedProcess:
     env = dict(os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", TOKENIZERS_PARALLELISM="false")
     return subprocess.run(
-        [sys.executable, "-m", "minutes.cli", *arguments], cwd=cwd, env=env, capture_output=True, text=True, timeout=300
+        [sys.executable, "-m", "minutes_qa.cli", *arguments], cwd=cwd, env=env, capture_output=True, text=True, timeout=300
     )
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from minutes.cli import app
+from minutes_qa.cli.app import app
 
 CROYDON = "How much did Croydon get from the adult social care discharge fund in 2022?"
 FOLLOW_UP = "What about Hammersmith and Fulham?"

@@ -16,10 +16,10 @@ import numpy as np
 import pytest
 from conftest import SAMPLE_CORPUS
 
-from index.embedding import Embedder
-from index.ingest import ingest
-from index.store import IndexContents, IndexReader, load_contents
-from minutes.settings import Settings
+from minutes_qa.index.embedding import Embedder
+from minutes_qa.index.ingest import ingest
+from minutes_qa.index.store import IndexContents, IndexReader, load_contents
+from minutes_qa.settings import Settings
 
 SAMPLE_FILES = sorted(path.name for path in SAMPLE_CORPUS.glob("*.txt"))
 COPIED = "004_9c3bc0e0b6f5359f.txt"

@@ -14,15 +14,15 @@ from pathlib import Path
 import pytest
 from conftest import SAMPLE_CORPUS, SHARED_CORPUS
 
-from index.chunking import chunk_document, contextual_header, human_date, is_heading
-from index.embedding import Embedder
-from index.ingest import document_id
-from index.metadata import load_sidecar, parse_metadata
-from index.readers import SUPPORTED_SUFFIXES, read_file
-from index.records import Chunk, Document, DocumentMetadata
-from index.sentences import split_sentences
-from index.store import IndexReader
-from minutes.settings import Settings
+from minutes_qa.index.chunking import chunk_document, contextual_header, human_date, is_heading
+from minutes_qa.index.embedding import Embedder
+from minutes_qa.index.ingest import document_id
+from minutes_qa.index.metadata import load_sidecar, parse_metadata
+from minutes_qa.index.readers import SUPPORTED_SUFFIXES, read_file
+from minutes_qa.index.records import Chunk, Document, DocumentMetadata
+from minutes_qa.index.sentences import split_sentences
+from minutes_qa.index.store import IndexReader
+from minutes_qa.settings import Settings
 
 CORPUS_FOLDERS = (SHARED_CORPUS / "seeds", SHARED_CORPUS / "dev", SAMPLE_CORPUS)
 MEETING_LINE = re.compile(r"(?m)^Meeting:[^\n]*")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rag.engine import DocumentMentions
+from minutes_qa.rag.engine import DocumentMentions
 
 TEXTS = {
     "joint": "Minutes of the Joint Board of Slough Borough Council and the Royal Borough of Windsor and Maidenhead.",

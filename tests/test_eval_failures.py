@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from eval.failures import FIGURES, expected_answer, failures_by_figure, question_failures
-from eval.metrics import score_config
-from eval.questions import Question
-from eval.report import build_report
+from minutes_qa.eval.failures import FIGURES, expected_answer, failures_by_figure, question_failures
+from minutes_qa.eval.metrics import score_config
+from minutes_qa.eval.questions import Question
+from minutes_qa.eval.report import build_report
 from test_eval_metrics import GOLD_A, HIT_A, MISS, make_question, make_result
 
 META = {"question_files": ["set.jsonl"], "corpus": ["corpus"], "api": None, "configs": ["hybrid"], "k": 10}

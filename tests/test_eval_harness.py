@@ -10,12 +10,12 @@ import httpx
 import pytest
 from rich.console import Console
 
-from eval.cli import SAMPLE_CORPUS, SAMPLE_QUESTIONS, run_compare, run_eval
-from eval.metrics import score_config
-from eval.questions import GoldQuote, Question
-from eval.runner import EvalError, HttpBackend, locate_gold, run_questions
-from rag.contract import AskResponse, Citation, Passage, Source
-from rag.engine import Engine
+from minutes_qa.eval.cli import SAMPLE_CORPUS, SAMPLE_QUESTIONS, run_compare, run_eval
+from minutes_qa.eval.metrics import score_config
+from minutes_qa.eval.questions import GoldQuote, Question
+from minutes_qa.eval.runner import EvalError, HttpBackend, locate_gold, run_questions
+from minutes_qa.rag.contract import AskResponse, Citation, Passage, Source
+from minutes_qa.rag.engine import Engine
 
 
 def test_sample_eval_in_process_end_to_end(tmp_path: Path) -> None:

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from eval.metrics import (
+from minutes_qa.eval.metrics import (
     QuestionResult,
     direct_answer_counts,
     followup_figures,
@@ -17,9 +17,9 @@ from eval.metrics import (
     score_config,
     summarise,
 )
-from eval.questions import GoldQuote, Question
-from eval.relevance import GoldSpan
-from rag.contract import AskResponse, Citation, DirectAnswer, Passage, Source
+from minutes_qa.eval.questions import GoldQuote, Question
+from minutes_qa.eval.relevance import GoldSpan
+from minutes_qa.rag.contract import AskResponse, Citation, DirectAnswer, Passage, Source
 
 # Gold quotes live in "a.txt" at [100, 200) and [300, 400); anything in "z.txt" is irrelevant.
 GOLD_A = GoldSpan(0, "a.txt", 100, 200)

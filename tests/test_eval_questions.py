@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from eval.questions import QUESTION_TYPES, QuestionFileError, load_questions
+from minutes_qa.eval.questions import QUESTION_TYPES, QuestionFileError, load_questions
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 SAMPLE_QUESTIONS = Path(__file__).resolve().parents[1] / "eval" / "sample_questions.jsonl"

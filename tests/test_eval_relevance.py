@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from eval.questions import GoldQuote, Question, load_questions
-from eval.relevance import (
+from minutes_qa.eval.questions import GoldQuote, Question, load_questions
+from minutes_qa.eval.relevance import (
     GoldQuoteNotFound,
     GoldSpan,
     covered_gold,

@@ -11,11 +11,11 @@ import typer
 from rich.console import Console
 from typer.testing import CliRunner
 
-from eval.cli import eval_command, parse_configs, run_compare
-from eval.compare import compare_reports
-from eval.metrics import score_config
-from eval.runner import EvalError
-from eval.report import (
+from minutes_qa.eval.cli import eval_command, parse_configs, run_compare
+from minutes_qa.eval.compare import compare_reports
+from minutes_qa.eval.metrics import score_config
+from minutes_qa.eval.runner import EvalError
+from minutes_qa.eval.report import (
     build_report,
     load_report,
     markdown_escape,

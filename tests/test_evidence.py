@@ -6,9 +6,9 @@ import math
 
 import pytest
 
-from rag.answer_kinds import AnswerKind, expected_answer, holds_answer, names_person
-from rag.contract import Passage, Source
-from rag.evidence import (
+from minutes_qa.rag.answer_kinds import AnswerKind, expected_answer, holds_answer, names_person
+from minutes_qa.rag.contract import Passage, Source
+from minutes_qa.rag.evidence import (
     EvidenceFeatures,
     asked_acts,
     best_sentence_support,
@@ -16,8 +16,8 @@ from rag.evidence import (
     evidence_probability,
     years_named,
 )
-from rag.places import Places, concerns, place_name
-from rag.rerank import rerank
+from minutes_qa.rag.places import Places, concerns, place_name
+from minutes_qa.rag.rerank import rerank
 
 
 @pytest.mark.parametrize(

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from rag.evidence import weighted_share
-from rag.retrieval import TermWeights
-from server.generation_check import GenerationCheck
+from minutes_qa.rag.evidence import weighted_share
+from minutes_qa.rag.retrieval import TermWeights
+from minutes_qa.server.generation_check import GenerationCheck
 
 
 def test_term_weights_carry_the_unseen_weight_and_score_as_a_plain_mapping() -> None:
@@ -36,7 +36,7 @@ def test_generation_check_is_due_at_most_once_per_interval() -> None:
 
 
 def test_memoised_keyword_tokens_equal_a_fresh_tokenisation() -> None:
-    from index.keywords import _MEMO_MAX_BATCH, _tokenize, keyword_tokens
+    from minutes_qa.index.keywords import _MEMO_MAX_BATCH, _tokenize, keyword_tokens
 
     texts = [f"The committee noted item {n} on parking charges and the budget" for n in range(_MEMO_MAX_BATCH + 5)]
     fresh = _tokenize(texts)

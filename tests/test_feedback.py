@@ -13,19 +13,19 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-from eval.questions import parse_question
-from index.ingest import ingest
-from index.store import current_generation
-from minutes.cli import app as cli
-from minutes.feedback_cli import shown_comment
-from minutes.feedback_export import count_feedback, eval_record, question_type
-from minutes.settings import Settings
-from rag.contract import Citation
-from rag.engine import Engine, shared_embedder
-from server.app import create_app
-from server.background import background_server
-from server.feedback import TokenBucket
-from server.feedback_store import FeedbackStore, RatedAnswer, StoredFeedback, answer_id, verified_generation
+from minutes_qa.eval.questions import parse_question
+from minutes_qa.index.ingest import ingest
+from minutes_qa.index.store import current_generation
+from minutes_qa.cli.app import app as cli
+from minutes_qa.cli.feedback_cli import shown_comment
+from minutes_qa.cli.feedback_export import count_feedback, eval_record, question_type
+from minutes_qa.settings import Settings
+from minutes_qa.rag.contract import Citation
+from minutes_qa.rag.engine import Engine, shared_embedder
+from minutes_qa.server.app import create_app
+from minutes_qa.server.background import background_server
+from minutes_qa.server.feedback import TokenBucket
+from minutes_qa.server.feedback_store import FeedbackStore, RatedAnswer, StoredFeedback, answer_id, verified_generation
 
 SAMPLE = Path(__file__).resolve().parents[1] / "sample" / "corpus"
 WORKFORCE = "What did the board say about workforce risk?"

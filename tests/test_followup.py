@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from rag.contract import AskResponse, Turn
-from rag.followup import Reading, resolve
-from rag.places import Places
+from minutes_qa.rag.contract import AskResponse, Turn
+from minutes_qa.rag.followup import Reading, resolve
+from minutes_qa.rag.places import Places
 
 PLACES = Places.of([
     "Folkestone & Hythe District Council", "Worcestershire County Council", "Herefordshire Council",

@@ -8,11 +8,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from minutes.settings import Settings
-from rag.contract import Turn
-from rag.engine import Engine
-from server.app import create_app
-from server.background import background_server
+from minutes_qa.settings import Settings
+from minutes_qa.rag.contract import Turn
+from minutes_qa.rag.engine import Engine
+from minutes_qa.server.app import create_app
+from minutes_qa.server.background import background_server
 
 HEREFORDSHIRE = "What did Herefordshire's Cabinet hear about the sustainability and transformation plan?"
 HEREFORDSHIRE_STP = "003_f76c7aff191b9b00.txt"

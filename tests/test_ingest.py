@@ -19,17 +19,17 @@ import pytest
 from conftest import SAMPLE_CORPUS, SHARED_CORPUS, sigint_for_children
 from typer.testing import CliRunner
 
-import index.ingest as ingest_module
-from index.chunking import CHUNKER_VERSION
-from index.embedding import Embedder
-from index.errors import IndexMismatch, WritePathError
-from index.ingest import IngestReport, document_id, ingest
-from index.pause_hook import PAUSE_ENV, PAUSE_MARKER
-from index.store import SETTING_OF_FIELD, IndexReader, current_generation, read_manifest
-from minutes.cli import app
-from minutes.settings import Settings
-from rag.contract import Filters
-from rag.engine import Engine
+import minutes_qa.index.ingest as ingest_module
+from minutes_qa.index.chunking import CHUNKER_VERSION
+from minutes_qa.index.embedding import Embedder
+from minutes_qa.index.errors import IndexMismatch, WritePathError
+from minutes_qa.index.ingest import IngestReport, document_id, ingest
+from minutes_qa.index.pause_hook import PAUSE_ENV, PAUSE_MARKER
+from minutes_qa.index.store import SETTING_OF_FIELD, IndexReader, current_generation, read_manifest
+from minutes_qa.cli.app import app
+from minutes_qa.settings import Settings
+from minutes_qa.rag.contract import Filters
+from minutes_qa.rag.engine import Engine
 
 SAMPLE_FILES = sorted(path.name for path in SAMPLE_CORPUS.glob("*.txt"))
 WORKFORCE_QUESTION = "What did the board say about workforce risk?"
@@ -510,7 +510,7 @@ def _ingest_and_stop(folder: Path, index_dir: Path, cwd: Path, sig: signal.Signa
     )
     with sigint_for_children():
         child = subprocess.Popen(
-            [sys.executable, "-m", "minutes.cli", "ingest", str(folder), "--index", str(index_dir)],
+            [sys.executable, "-m", "minutes_qa.cli", "ingest", str(folder), "--index", str(index_dir)],
             cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
         )
     output = _Output(child.stderr, f"{PAUSE_MARKER} {stage}")

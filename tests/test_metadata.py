@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from index.errors import SidecarError
-from index.metadata import load_sidecar, parse_metadata
-from index.records import DocumentMetadata
+from minutes_qa.index.errors import SidecarError
+from minutes_qa.index.metadata import load_sidecar, parse_metadata
+from minutes_qa.index.records import DocumentMetadata
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 SEEDS = CORPUS / "seeds"

@@ -13,11 +13,11 @@ import re
 import pytest
 from conftest import REPO, SHARED_CORPUS
 
-from index.embedding import Embedder
-from index.ingest import ingest
-from minutes.settings import Settings
-from rag.contract import AskResponse
-from rag.engine import Engine
+from minutes_qa.index.embedding import Embedder
+from minutes_qa.index.ingest import ingest
+from minutes_qa.settings import Settings
+from minutes_qa.rag.contract import AskResponse
+from minutes_qa.rag.engine import Engine
 
 PDF_QUESTIONS = REPO / "eval" / "pdf_questions.jsonl"
 ASK_K = 10

@@ -14,10 +14,10 @@ import pytest
 from conftest import SHARED_EVAL
 from test_answers import ASK_K, ask_cached
 
-from eval.metrics import QuestionResult, score_config
-from eval.questions import load_questions
-from eval.relevance import gold_spans, locate_quote, overlaps
-from rag.engine import Engine
+from minutes_qa.eval.metrics import QuestionResult, score_config
+from minutes_qa.eval.questions import load_questions
+from minutes_qa.eval.relevance import gold_spans, locate_quote, overlaps
+from minutes_qa.rag.engine import Engine
 
 FLOORS = {
     "seeds.jsonl": {

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from conftest import REPO, SHARED_CORPUS
 
-from eval.questions import Question, load_questions
-from eval.relevance import locate_quote
-from index.readers import read_file
+from minutes_qa.eval.questions import Question, load_questions
+from minutes_qa.eval.relevance import locate_quote
+from minutes_qa.index.readers import read_file
 
 CORPUS_FOLDERS = ("seeds", "dev", "pdf")
 QUESTION_FILES = ("extra_questions.jsonl", "pdf_questions.jsonl", "followups.jsonl")

@@ -13,10 +13,10 @@ from fpdf import FPDF
 from fpdf.enums import EncryptionMethod
 from pypdf import PdfReader
 
-from index.errors import UnreadableFile
-from index.readers import SUPPORTED_SUFFIXES, read_file
-from index.records import Document
-from index.sentences import split_sentences
+from minutes_qa.index.errors import UnreadableFile
+from minutes_qa.index.readers import SUPPORTED_SUFFIXES, read_file
+from minutes_qa.index.records import Document
+from minutes_qa.index.sentences import split_sentences
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 CORPUS_FILES = sorted(CORPUS.glob("seeds/*.txt")) + sorted(CORPUS.glob("dev/*.txt"))

@@ -6,13 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from index.embedding import Embedder
-from index.ingest import ingest
-from index.records import DocumentMetadata
-from minutes.settings import Settings
-from rag.contract import Filters
-from rag.engine import Engine
-from rag.references import formal_reference, minute_number
+from minutes_qa.index.embedding import Embedder
+from minutes_qa.index.ingest import ingest
+from minutes_qa.index.records import DocumentMetadata
+from minutes_qa.settings import Settings
+from minutes_qa.rag.contract import Filters
+from minutes_qa.rag.engine import Engine
+from minutes_qa.rag.references import formal_reference, minute_number
 
 SHARED_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 HEREFORDSHIRE = DocumentMetadata(

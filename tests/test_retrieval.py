@@ -10,15 +10,15 @@ import numpy as np
 import pytest
 from conftest import SHARED_CORPUS, SHARED_EVAL
 
-from index.embedding import Embedder
-from index.ingest import ingest
-from minutes.settings import Settings
-from rag.contract import Filters, Passage
-from rag.engine import Engine
-from rag.fusion import min_max_normalise, ranked, reciprocal_rank_fusion, weighted_score_fusion
-from rag.glossary import Glossary, GlossaryError
-from rag.query import analyse_query, question_dates
-from rag.retrieval import _top_rows
+from minutes_qa.index.embedding import Embedder
+from minutes_qa.index.ingest import ingest
+from minutes_qa.settings import Settings
+from minutes_qa.rag.contract import Filters, Passage
+from minutes_qa.rag.engine import Engine
+from minutes_qa.rag.fusion import min_max_normalise, ranked, reciprocal_rank_fusion, weighted_score_fusion
+from minutes_qa.rag.glossary import Glossary, GlossaryError
+from minutes_qa.rag.query import analyse_query, question_dates
+from minutes_qa.rag.retrieval import _top_rows
 
 MODES = ("hybrid", "dense", "bm25")
 

@@ -16,13 +16,13 @@ import numpy as np
 import pytest
 from conftest import SAMPLE_CORPUS
 
-from index.embedding import Embedder
-from index.ingest import ingest
-from index.sentence_store import OFFSETS_FILE, SPANS_FILE, VECTORS_FILE, chunk_sentence_spans
-from index.store import IndexReader, current_generation, load_contents, read_manifest
-from minutes.settings import Settings
-from rag.engine import Engine
-from rag.units import answer_units
+from minutes_qa.index.embedding import Embedder
+from minutes_qa.index.ingest import ingest
+from minutes_qa.index.sentence_store import OFFSETS_FILE, SPANS_FILE, VECTORS_FILE, chunk_sentence_spans
+from minutes_qa.index.store import IndexReader, current_generation, load_contents, read_manifest
+from minutes_qa.settings import Settings
+from minutes_qa.rag.engine import Engine
+from minutes_qa.rag.units import answer_units
 
 SAMPLE_FILES = sorted(path.name for path in SAMPLE_CORPUS.glob("*.txt"))
 QUESTION = "What did the board say about workforce risk?"
@@ -102,7 +102,7 @@ def test_ask_embeds_only_the_question(sample_engine: Engine, monkeypatch: pytest
 
 
 def test_sentence_spans_of_overlapping_chunks_are_kept_once() -> None:
-    from index.records import Chunk
+    from minutes_qa.index.records import Chunk
 
     text = "First point made. Second point made.\nThird point here. Fourth one."
     chunks = [
@@ -169,11 +169,11 @@ def test_embedding_in_blocks_gives_the_same_vectors(
     tmp_path: Path, settings: Settings, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Blocks that cut through the passages, and through the sentences, put every vector in its place."""
-    import index.ingest
+    import minutes_qa.index.ingest as ingest_module
 
     corpus = copy_corpus(tmp_path / "corpus", SAMPLE_FILES[:2])
     ingest([corpus], tmp_path / "whole", settings, progress=False, embedder=embedder)
-    monkeypatch.setattr(index.ingest, "_EMBED_BLOCK", 7)
+    monkeypatch.setattr(ingest_module, "_EMBED_BLOCK", 7)
     ingest([corpus], tmp_path / "blocks", settings, progress=False, embedder=embedder)
     whole, blocks = (load_contents(current_generation(tmp_path / name)) for name in ("whole", "blocks"))
     assert np.allclose(whole.vectors, blocks.vectors, atol=1e-4)

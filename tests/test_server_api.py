@@ -18,13 +18,13 @@ from pathlib import Path
 import httpx
 import pytest
 
-from index.ingest import ingest
-from minutes.settings import Settings
-from rag.engine import Engine, shared_embedder
-from rag.retrieval import RETRIEVERS
-from server.app import create_app
-from server.background import background_server
-from server.models import RetrieverName
+from minutes_qa.index.ingest import ingest
+from minutes_qa.settings import Settings
+from minutes_qa.rag.engine import Engine, shared_embedder
+from minutes_qa.rag.retrieval import RETRIEVERS
+from minutes_qa.server.app import create_app
+from minutes_qa.server.background import background_server
+from minutes_qa.server.models import RetrieverName
 
 SAMPLE = Path(__file__).resolve().parents[1] / "sample" / "corpus"
 HOSTILE_TEXT = """Meeting: 05/03/2021 - Licensing Committee (Item 7)

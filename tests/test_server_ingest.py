@@ -14,12 +14,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from index.ingest import ingest
-from minutes.settings import Settings
-from rag.engine import shared_embedder
-from server.app import create_app
-from server.background import background_server
-from server.uploads import UploadService, uploads_dir
+from minutes_qa.index.ingest import ingest
+from minutes_qa.settings import Settings
+from minutes_qa.rag.engine import shared_embedder
+from minutes_qa.server.app import create_app
+from minutes_qa.server.background import background_server
+from minutes_qa.server.uploads import UploadService, uploads_dir
 
 SAMPLE = Path(__file__).resolve().parents[1] / "sample" / "corpus"
 TOKEN = "s3cret-token"

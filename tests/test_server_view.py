@@ -8,9 +8,9 @@ import re
 
 import pytest
 
-from index.records import Document, DocumentMetadata, PageSpan
-from rag.engine import Engine
-from server.view import CONTENT_SECURITY_POLICY, InvalidSpan, Span, check_span, cited_heading, render_document_view
+from minutes_qa.index.records import Document, DocumentMetadata, PageSpan
+from minutes_qa.rag.engine import Engine
+from minutes_qa.server.view import CONTENT_SECURITY_POLICY, InvalidSpan, Span, check_span, cited_heading, render_document_view
 
 HOSTILE = (
     "\nMinutes of the Licensing Committee\n\n"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from rag.contract import Citation, Passage, Source
-from rag.engine import Engine
-from rag.suggestions import item_topic, next_questions
+from minutes_qa.rag.contract import Citation, Passage, Source
+from minutes_qa.rag.engine import Engine
+from minutes_qa.rag.suggestions import item_topic, next_questions
 
 
 def _passage(

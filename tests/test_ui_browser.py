@@ -23,13 +23,13 @@ import pytest
 import uvicorn
 from playwright.sync_api import Browser, Dialog, Page, expect, sync_playwright
 
-from index.ingest import ingest
-from minutes.settings import Settings
-from rag.engine import Engine, shared_embedder
-from server.app import create_app
-from ui.app import start_ui
-from ui.client import Answer, Filters, MinutesClient
-from ui.render import Turn, citation_url, render_conversation
+from minutes_qa.index.ingest import ingest
+from minutes_qa.settings import Settings
+from minutes_qa.rag.engine import Engine, shared_embedder
+from minutes_qa.server.app import create_app
+from minutes_qa.ui.app import start_ui
+from minutes_qa.ui.client import Answer, Filters, MinutesClient
+from minutes_qa.ui.render import Turn, citation_url, render_conversation
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
@@ -475,7 +475,7 @@ def test_thumbs_are_stored_and_exported(page: Page, ui_url: str, settings: Setti
     expect(page.locator("#mqa-conversation .mqa-sr-only[role=status]")).to_have_text("Thank you: your rating was recorded.")
     out = tmp_path / "feedback.jsonl"
     exported = subprocess.run(
-        [sys.executable, "-m", "minutes.cli", "feedback", "export", "--out", str(out), "--index", str(settings.index_dir)],
+        [sys.executable, "-m", "minutes_qa.cli", "feedback", "export", "--out", str(out), "--index", str(settings.index_dir)],
         cwd=ROOT, capture_output=True, text=True, timeout=120,
     )
     assert exported.returncode == 0, exported.stderr

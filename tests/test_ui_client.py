@@ -15,7 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from ui.client import (
+from minutes_qa.ui.client import (
     Filters,
     MinutesClient,
     ServiceFailed,

@@ -18,10 +18,10 @@ import httpx
 import pytest
 from conftest import sigint_for_children
 
-from index.ingest import ingest
-from minutes.cli import app as cli
-from minutes.settings import Settings
-from rag.engine import shared_embedder
+from minutes_qa.index.ingest import ingest
+from minutes_qa.cli.app import app as cli
+from minutes_qa.settings import Settings
+from minutes_qa.rag.engine import shared_embedder
 
 ROOT = Path(__file__).resolve().parent.parent
 START_SECONDS = 120
@@ -118,7 +118,7 @@ def launch(index_dir: Path) -> Iterator[Callable[..., Launched]]:
         env = {**os.environ, "MINUTES_PORT": str(api_port), "MINUTES_UI_PORT": str(ui_port), "PYTHONUNBUFFERED": "1"}
         with sigint_for_children(ignored=sigint_ignored):
             process = subprocess.Popen(
-                [sys.executable, "-m", "minutes.cli", "up", "--index", str(index_dir)], cwd=ROOT, env=env, text=True,
+                [sys.executable, "-m", "minutes_qa.cli", "up", "--index", str(index_dir)], cwd=ROOT, env=env, text=True,
                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
             )
         lines: queue.Queue[str | None] = queue.Queue()

@@ -10,10 +10,10 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from ui.app import parse_filters, question_problem
-from ui.client import Answer, Citation, DocumentSummary, Facets, Filters, Passage, Source
-from ui.examples import example_questions
-from ui.render import (
+from minutes_qa.ui.app import parse_filters, question_problem
+from minutes_qa.ui.client import Answer, Citation, DocumentSummary, Facets, Filters, Passage, Source
+from minutes_qa.ui.examples import example_questions
+from minutes_qa.ui.render import (
     ABSTAIN_HEADING,
     Turn,
     announcement,

@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index.store import IndexReader, current_generation
-from index.vector_file import VectorFile
+from minutes_qa.index.store import IndexReader, current_generation
+from minutes_qa.index.vector_file import VectorFile
 
 
 def test_rows_of_a_real_index_match_np_load(sample_index: Path) -> None:

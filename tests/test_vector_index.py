@@ -8,7 +8,7 @@ import faiss
 import numpy as np
 import pytest
 
-from index.vector_index import (
+from minutes_qa.index.vector_index import (
     INDEX_TYPES,
     build_vector_index,
     choose_index_type,
@@ -18,7 +18,7 @@ from index.vector_index import (
     save_vector_index,
     search_allowed,
 )
-from minutes.settings import Settings
+from minutes_qa.settings import Settings
 
 
 @pytest.fixture(scope="module")

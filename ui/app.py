@@ -19,7 +19,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 import gradio as gr  # noqa: E402  (must follow the analytics switch above)
 
-from minutes.settings import Settings  # noqa: E402
+from minutes_qa.settings import Settings  # noqa: E402
 
 from .accessibility import accessibility_head  # noqa: E402
 from .client import Answer, DocumentSummary, Facets, Filters, MinutesClient, ServiceError  # noqa: E402

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 from types import FrameType
 
-from minutes.settings import Settings
+from minutes_qa.settings import Settings
 
 from .app import start_ui
 from .client import MinutesClient, ServiceError
@@ -39,7 +39,7 @@ def run_both(settings: Settings, index_dir: Path) -> None:
     """
     api_url = f"http://{_reachable_host(settings.host)}:{settings.port}"
     command = [
-        sys.executable, "-m", "minutes.cli", "serve",
+        sys.executable, "-m", "minutes_qa.cli", "serve",
         "--index", str(index_dir), "--host", settings.host, "--port", str(settings.port),
     ]
     # A signal this process was started ignoring stays ignored: a shell ignores SIGINT for its

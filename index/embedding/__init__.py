@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 
-from minutes.settings import Settings
+from minutes_qa.settings import Settings
 
 from .base import Embedder
 from .registry import PACKAGED_MODELS, require_backend, resolve_model_path

@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 
 from .feedback_cli import feedback_app
-from .settings import Settings, get_settings
+from ..settings import Settings, get_settings
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -57,8 +57,8 @@ def _date(value: str | None, option: str) -> date | None:
 
 
 def _engine(settings: Settings):
-    from index.errors import WritePathError
-    from rag.engine import Engine
+    from minutes_qa.index.errors import WritePathError
+    from minutes_qa.rag.engine import Engine
 
     try:
         return Engine.open(settings.index_dir, settings)
@@ -67,7 +67,7 @@ def _engine(settings: Settings):
 
 
 def _filters(committee, council, since, until, file):
-    from rag.contract import Filters
+    from minutes_qa.rag.contract import Filters
 
     return Filters(
         committee=committee, council=council, since=_date(since, "--since"), until=_date(until, "--until"), file=file
@@ -81,8 +81,8 @@ def ingest(
     prune: Annotated[bool, typer.Option("--prune", help="Drop documents whose files are gone.")] = False,
 ) -> None:
     """Add new and changed minutes files to the index; unchanged files are skipped."""
-    from index.errors import WritePathError
-    from index.ingest import ingest as run_ingest
+    from minutes_qa.index.errors import WritePathError
+    from minutes_qa.index.ingest import ingest as run_ingest
 
     from .reporting import print_ingest_report
 
@@ -175,8 +175,8 @@ def serve(
     port: Annotated[Optional[int], typer.Option("--port", min=1, max=65535, help="Port to listen on.")] = None,
 ) -> None:
     """Serve the HTTP API (search, ask, documents, citation view) over the index."""
-    from index.errors import WritePathError
-    from server.main import serve as run_server
+    from minutes_qa.index.errors import WritePathError
+    from minutes_qa.server.main import serve as run_server
 
     settings = _settings(index)
     updates = {key: value for key, value in {"host": host, "port": port}.items() if value is not None}
@@ -193,7 +193,7 @@ def ui(
     port: Annotated[Optional[int], typer.Option("--port", min=1, max=65535, help="Port for the web UI.")] = None,
 ) -> None:
     """The web UI, talking to a running service."""
-    from ui.app import launch_ui
+    from minutes_qa.ui.app import launch_ui
 
     launch_ui(get_settings(), api, host, port)
 
@@ -201,7 +201,7 @@ def ui(
 @app.command()
 def up(index: IndexOption = None) -> None:
     """The service and the web UI together; one Ctrl-C stops both."""
-    from ui.launcher import LaunchError, run_both
+    from minutes_qa.ui.launcher import LaunchError, run_both
 
     settings = _settings(index)
     try:
@@ -211,7 +211,7 @@ def up(index: IndexOption = None) -> None:
 
 
 def _mount_eval() -> None:
-    from eval.cli import eval_command
+    from minutes_qa.eval.cli import eval_command
 
     app.command("eval")(eval_command)
 
@@ -238,7 +238,7 @@ def _question(text: str, settings: Settings) -> str:
 
 
 def _retriever(name: str) -> str:
-    from rag.retrieval import RETRIEVERS
+    from minutes_qa.rag.retrieval import RETRIEVERS
 
     if name not in RETRIEVERS:
         raise _fail(f"--retriever must be one of {', '.join(RETRIEVERS)}, got {name!r}.")
@@ -248,7 +248,4 @@ def _retriever(name: str) -> str:
 def main() -> None:
     app()
 
-
-if __name__ == "__main__":
-    main()
 

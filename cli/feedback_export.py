@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from rag.answer_kinds import AnswerKind, expected_answer
-from server.feedback_store import StoredFeedback
+from minutes_qa.rag.answer_kinds import AnswerKind, expected_answer
+from minutes_qa.server.feedback_store import StoredFeedback
 
 _TYPE_OF_KIND = {
     AnswerKind.MONEY: "how-much",

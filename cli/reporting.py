@@ -10,9 +10,9 @@ from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
-from index.ingest import IngestReport
-from rag.contract import AskResponse, Passage, SearchResponse
-from rag.engine import Engine
+from minutes_qa.index.ingest import IngestReport
+from minutes_qa.rag.contract import AskResponse, Passage, SearchResponse
+from minutes_qa.rag.engine import Engine
 
 
 def print_ingest_report(console: Console, report: IngestReport, index_dir: Path) -> None:

@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from .settings import get_settings
+from ..settings import get_settings
 
 feedback_app = typer.Typer(help="Feedback on answers: export it as evaluation questions, or count it.", no_args_is_help=True)
 console = Console()
@@ -29,7 +29,7 @@ _SHOWN_COMMENT_CHARS = 200
 
 
 def _store(index: Path | None):
-    from server.feedback_store import FeedbackStore, FeedbackUnavailable, feedback_db_path
+    from minutes_qa.server.feedback_store import FeedbackStore, FeedbackUnavailable, feedback_db_path
 
     settings = get_settings()
     settings = settings.model_copy(update={"index_dir": index}) if index else settings

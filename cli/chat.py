@@ -20,14 +20,14 @@ from pydantic import TypeAdapter, ValidationError
 from rich.console import Console
 from rich.markup import escape
 
-from rag.contract import AskResponse, Turn
+from minutes_qa.rag.contract import AskResponse, Turn
 
 from .reporting import print_answer
-from .settings import Settings, get_settings
+from ..settings import Settings, get_settings
 
 if TYPE_CHECKING:
-    from rag.engine import Engine
-    from ui.client import MinutesClient
+    from minutes_qa.rag.engine import Engine
+    from minutes_qa.ui.client import MinutesClient
 
 NEW_COMMAND = "/new"
 QUIT_COMMANDS = ("/quit", "/exit")
@@ -99,7 +99,7 @@ class ServiceBackend:
         self.client = client
 
     def ask(self, question: str, history: Sequence[Turn]) -> AskResponse:
-        from ui.client import ServiceError
+        from minutes_qa.ui.client import ServiceError
 
         try:
             answer = self.client.ask(question, history=[turn.model_dump() for turn in history])
@@ -170,7 +170,7 @@ def run_chat(
 def open_backend(settings: Settings, api: str | None) -> ChatBackend:
     """The service at ``api``, or else the engine over ``settings.index_dir``."""
     if api is not None:
-        from ui.client import MinutesClient, ServiceError
+        from minutes_qa.ui.client import MinutesClient, ServiceError
 
         client = MinutesClient(api, settings.api_timeout_seconds)
         try:
@@ -179,8 +179,8 @@ def open_backend(settings: Settings, api: str | None) -> ChatBackend:
             client.close()
             raise ChatError(str(error)) from error
         return ServiceBackend(client)
-    from index.errors import WritePathError
-    from rag.engine import Engine
+    from minutes_qa.index.errors import WritePathError
+    from minutes_qa.rag.engine import Engine
 
     try:
         return EngineBackend(Engine.open(settings.index_dir, settings))

@@ -1,0 +1,1 @@
+"""The ``minutes`` command line: it only parses options and dispatches to the layers below."""
