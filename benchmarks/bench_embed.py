@@ -58,11 +58,11 @@ def load_documents(folders: tuple[Path, ...] = CORPUS_FOLDERS) -> list[Document]
 
 def chunk_documents(documents: list[Document], embedder: Embedder, settings: Settings) -> list[Chunk]:
     """The chunks ingest would make of ``documents``."""
-    budget = min(settings.chunk_max_tokens, embedder.max_tokens)
+    budget = min(settings.index.chunk_max_tokens, embedder.max_tokens)
     return [
         chunk
         for document in documents
-        for chunk in chunk_document(document, embedder.count_tokens, budget, settings.chunk_overlap_sentences)
+        for chunk in chunk_document(document, embedder.count_tokens, budget, settings.index.chunk_overlap_sentences)
     ]
 
 
@@ -123,9 +123,9 @@ def main() -> None:
     loads: dict[str, float] = {}
     embedders: dict[str, Embedder] = {}
     for name, factory in (
-        ("torch", lambda: TorchEmbedder(settings.model)),
-        ("onnx", lambda: OnnxEmbedder(settings.model, quantized=False, cache_dir=args.cache_dir)),
-        ("onnx-int8", lambda: OnnxEmbedder(settings.model, quantized=True, cache_dir=args.cache_dir)),
+        ("torch", lambda: TorchEmbedder(settings.embedding.model)),
+        ("onnx", lambda: OnnxEmbedder(settings.embedding.model, quantized=False, cache_dir=args.cache_dir)),
+        ("onnx-int8", lambda: OnnxEmbedder(settings.embedding.model, quantized=True, cache_dir=args.cache_dir)),
     ):
         started = time.perf_counter()
         embedders[name] = factory()
@@ -137,7 +137,7 @@ def main() -> None:
     tokens = embedders["torch"].count_tokens(passages)
     console.print(
         f"{len(passages)} passages from {', '.join(str(f) for f in CORPUS_FOLDERS)}; "
-        f"tokens mean {np.mean(tokens):.0f}, max {max(tokens)}; batch {settings.embed_batch_size}; "
+        f"tokens mean {np.mean(tokens):.0f}, max {max(tokens)}; batch {settings.embedding.embed_batch_size}; "
         f"{os.cpu_count()} cores; load average {os.getloadavg()[0]:.1f}"
     )
 
@@ -145,7 +145,7 @@ def main() -> None:
     vectors: dict[str, np.ndarray] = {}
     for round_number in range(args.rounds):
         for name, embedder in embedders.items():
-            seconds, vectors[name] = timed_encode(embedder, passages, settings.embed_batch_size)
+            seconds, vectors[name] = timed_encode(embedder, passages, settings.embedding.embed_batch_size)
             best[name] = min(best[name], seconds)
             console.print(f"  round {round_number + 1} {name}: {len(passages) / seconds:.1f} passages/s")
 
@@ -186,7 +186,7 @@ def main() -> None:
     report = {
         "passages": len(passages),
         "tokens_mean": float(np.mean(tokens)),
-        "batch_size": settings.embed_batch_size,
+        "batch_size": settings.embedding.embed_batch_size,
         "rounds": args.rounds,
         "cpu_count": os.cpu_count(),
         "load_average_end": os.getloadavg()[0],

@@ -473,7 +473,7 @@ def quality(index_dir: Path, shared: Path, work: Path) -> dict:
     reader = IndexReader.open(index_dir)
     passages = load_passages(reader)
     texts = document_texts(reader)
-    embedder = load_embedder(Settings(model=reader.manifest.model, embed_backend=reader.manifest.backend))
+    embedder = load_embedder(Settings(model=reader.manifest.model, embed_backend=reader.manifest.backend).embedding)
     committee_of = {d.file: d.metadata.committee for d in reader.documents.values()}
     queries = []
     for question in question_sets(shared):

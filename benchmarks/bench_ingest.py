@@ -61,7 +61,7 @@ def timed(function):
 
 def read_and_chunk(folders: list[Path], embedder: Embedder, settings: Settings) -> int:
     """Read every corpus file and chunk it as ingest does; returns the number of chunks."""
-    budget = min(settings.chunk_max_tokens, embedder.max_tokens)
+    budget = min(settings.index.chunk_max_tokens, embedder.max_tokens)
     count = 0
     for folder in folders:
         sidecar = load_sidecar(folder)
@@ -73,7 +73,7 @@ def read_and_chunk(folders: list[Path], embedder: Embedder, settings: Settings) 
             metadata = sidecar[path.name].merged_over(parsed) if path.name in sidecar else parsed
             resolved = path.resolve()
             document = Document(document_id(resolved), path.name, str(resolved), "", read.text, metadata, read.pages)
-            count += len(chunk_document(document, embedder.count_tokens, budget, settings.chunk_overlap_sentences))
+            count += len(chunk_document(document, embedder.count_tokens, budget, settings.index.chunk_overlap_sentences))
     return count
 
 
@@ -96,9 +96,9 @@ def main() -> None:
     )
     args = parser.parse_args()
     base = Settings()
-    backends = [b for b in args.backends.split(",") if b] or list(dict.fromkeys([*DEFAULT_BACKENDS, base.embed_backend]))
+    backends = [b for b in args.backends.split(",") if b] or list(dict.fromkeys([*DEFAULT_BACKENDS, base.embedding.embed_backend]))
     folders: list[Path] = args.corpus or list(DEFAULT_CORPUS_FOLDERS)
-    settings_of = {backend: base.model_copy(update={"embed_backend": backend}) for backend in backends}
+    settings_of = {backend: base.replace(embed_backend=backend) for backend in backends}
     console = Console(width=150)
     missing = [str(folder) for folder in folders if not folder.is_dir()]
     if missing:
@@ -107,7 +107,7 @@ def main() -> None:
     loads: dict[str, float] = {}
     embedders: dict[str, Embedder] = {}
     for backend in backends:
-        loads[backend], embedders[backend] = timed(lambda: load_embedder(settings_of[backend]))
+        loads[backend], embedders[backend] = timed(lambda: load_embedder(settings_of[backend].embedding))
     from sentence_transformers import SentenceTransformer
 
     model_path = embedders[backends[0]].model_path
@@ -138,13 +138,13 @@ def main() -> None:
                 if not texts:
                     texts = [chunk.embed_text for chunk in contents.chunks]
                 alone = record(
-                    f"model:{backend}", timed(lambda: embedder.encode(texts, batch_size=settings.embed_batch_size))[0]
+                    f"model:{backend}", timed(lambda: embedder.encode(texts, batch_size=settings.embedding.embed_batch_size))[0]
                 )
                 if not sentence_texts:
                     sentence_texts = distinct_sentences(contents)
                 sentences_alone = record(
                     f"sentences:{backend}",
-                    timed(lambda: embedder.encode(sentence_texts, batch_size=settings.embed_batch_size))[0],
+                    timed(lambda: embedder.encode(sentence_texts, batch_size=settings.embedding.embed_batch_size))[0],
                 )
                 line.append(
                     f"{backend} pipeline {seconds:.1f} s / model alone {alone:.1f} s passages + "
@@ -153,12 +153,12 @@ def main() -> None:
                 shutil.rmtree(index_dir)
             raw = record(
                 "model:sentence-transformers",
-                timed(lambda: raw_model.encode(texts, batch_size=base.embed_batch_size, convert_to_numpy=True))[0],
+                timed(lambda: raw_model.encode(texts, batch_size=base.embedding.embed_batch_size, convert_to_numpy=True))[0],
             )
             embedder = embedders[backends[0]]
             chunk_seconds, chunked = timed(lambda: read_and_chunk(folders, embedder, base))
             record("read+chunk", chunk_seconds)
-            record("duplicates", timed(lambda: find_duplicates(contents.chunks, contents.vectors, base.near_duplicate_threshold))[0])
+            record("duplicates", timed(lambda: find_duplicates(contents.chunks, contents.vectors, base.index.near_duplicate_threshold))[0])
             rewrite = scratch / f"rewrite-{round_number}"
             record("write", timed(lambda: write_generation(rewrite, contents, manifest))[0])
             shutil.rmtree(rewrite)
@@ -206,7 +206,7 @@ def main() -> None:
     console.print(
         f"Non-model stages measured on their own: {parts:.2f} s in all. {os.cpu_count()} cores, load average "
         f"{os.getloadavg()[0]:.1f}; embedded text {np.mean(tokens):.0f} tokens on average (max {max(tokens)}); "
-        f"batch {base.embed_batch_size}; {len(report.failed)} file(s) failed. The first load of a backend pays for "
+        f"batch {base.embedding.embed_batch_size}; {len(report.failed)} file(s) failed. The first load of a backend pays for "
         "importing torch/onnxruntime (and an ONNX export if its cache is empty)."
     )
 
@@ -217,8 +217,8 @@ def main() -> None:
         "chunks": chunks,
         "duplicates": report.duplicates,
         "tokens_mean": float(np.mean(tokens)),
-        "batch_size": base.embed_batch_size,
-        "model": base.model,
+        "batch_size": base.embedding.embed_batch_size,
+        "model": base.embedding.model,
         "backends": backends,
         "rounds": args.rounds,
         "load_seconds": loads,

@@ -75,7 +75,7 @@ def serve_tutorial(shared: Path, port: int) -> None:
     texts = [window["text"] for window in windows]
     keyword = bm25s.BM25()
     keyword.index(bm25s.tokenize(texts, stopwords="en", show_progress=False), show_progress=False)
-    embedder = load_embedder(Settings())
+    embedder = load_embedder(Settings().embedding)
     dense = faiss.IndexFlatIP(embedder.dimension)
     dense.add(embedder.encode(texts, batch_size=32).astype(np.float32))
 

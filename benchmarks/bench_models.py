@@ -85,7 +85,7 @@ def measure_speed(
     best = {candidate: float("inf") for candidate in embedders}
     for round_number in range(rounds):
         for candidate, embedder in embedders.items():
-            seconds, _ = timed_encode(embedder, passages, settings.embed_batch_size)
+            seconds, _ = timed_encode(embedder, passages, settings.embedding.embed_batch_size)
             best[candidate] = min(best[candidate], seconds)
             console.print(f"  round {round_number + 1} {candidate.label}: {len(passages) / seconds:.1f} passages/s")
     texts = make_queries(passages, queries)
@@ -102,7 +102,7 @@ def measure_speed(
 def measure_quality(candidate: Candidate, settings: Settings) -> dict[str, dict[str, dict[str, Any]]]:
     """The harness's overall figures per question set and configuration, seeds + dev indexed together."""
     out = RESULTS / "models" / f"{candidate.model}-{candidate.backend}"
-    model_settings = settings.model_copy(update={"model": candidate.model, "embed_backend": candidate.backend})
+    model_settings = settings.replace(model=candidate.model, embed_backend=candidate.backend)
     quality = {}
     for name, questions in QUESTION_SETS.items():
         report = run_eval(
@@ -153,14 +153,14 @@ def main() -> None:
     for candidate in chosen:
         started = time.perf_counter()
         embedders[candidate] = load_embedder(
-            settings.model_copy(update={"model": candidate.model, "embed_backend": candidate.backend})
+            settings.replace(model=candidate.model, embed_backend=candidate.backend).embedding
         )
         loads[candidate] = time.perf_counter() - started
 
     # The default model's chunks: the same texts for every model, so speeds compare like with like.
-    passages = load_passages(load_embedder(settings), settings)
+    passages = load_passages(load_embedder(settings.embedding), settings)
     console.print(
-        f"{len(passages)} passages; batch {settings.embed_batch_size}; {os.cpu_count()} cores; "
+        f"{len(passages)} passages; batch {settings.embedding.embed_batch_size}; {os.cpu_count()} cores; "
         f"load average {os.getloadavg()[0]:.1f}"
     )
     speeds = measure_speed(embedders, passages, settings, args.rounds, args.queries, console)
@@ -186,7 +186,7 @@ def main() -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     report = {
         "passages": len(passages),
-        "batch_size": settings.embed_batch_size,
+        "batch_size": settings.embedding.embed_batch_size,
         "rounds": args.rounds,
         "cpu_count": os.cpu_count(),
         "load_average_end": os.getloadavg()[0],

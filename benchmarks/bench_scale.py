@@ -327,13 +327,13 @@ def run(args: argparse.Namespace) -> None:
     from minutes_qa.index.embedding.onnx_backend import OnnxEmbedder
 
     settings = Settings()
-    embedder = OnnxEmbedder(settings.model, quantized=False, cache_dir=args.cache_dir)
+    embedder = OnnxEmbedder(settings.embedding.model, quantized=False, cache_dir=args.cache_dir)
     real_passages = load_passages(embedder, settings)
     texts = synthetic_passages(real_passages, real_sentences(), max(sizes))
     query_texts = make_queries(real_passages, args.queries)
     console.print(f"{max(sizes):,} synthetic passages from {len(real_passages)} real ones "
                   f"({time.perf_counter() - started:.0f} s); embedding {args.sample} for real ...")
-    real_vectors = embedder.encode(texts[: args.sample], batch_size=settings.embed_batch_size)
+    real_vectors = embedder.encode(texts[: args.sample], batch_size=settings.embedding.embed_batch_size)
     queries = embedder.encode(query_texts)
     vectors = synthetic_vectors(real_vectors, max(sizes))
     check = neighbourhood_check(real_vectors, vectors[args.sample : 2 * args.sample], queries)

@@ -69,7 +69,7 @@ def build(index_dir: Path, size: int, sample: int, console: Console) -> dict[str
     seconds: dict[str, float] = {}
     started = time.perf_counter()
     settings = Settings()
-    embedder = load_embedder(settings)
+    embedder = load_embedder(settings.embedding)
     real_documents = load_documents()
     real_chunks = chunk_documents(real_documents, embedder, settings)
     bodies = [
@@ -83,10 +83,10 @@ def build(index_dir: Path, size: int, sample: int, console: Console) -> dict[str
                   f"embedding {sample} for real ...")
 
     started = time.perf_counter()
-    real_vectors = embedder.encode([chunk.embed_text for chunk in chunks[:sample]], batch_size=settings.embed_batch_size)
+    real_vectors = embedder.encode([chunk.embed_text for chunk in chunks[:sample]], batch_size=settings.embedding.embed_batch_size)
     vectors = synthetic_vectors(real_vectors, size)
     seconds["vectors"] = time.perf_counter() - started
-    manifest = replace(manifest_for(embedder, settings), index_type=choose_index_type(size, settings))
+    manifest = replace(manifest_for(embedder, settings.index), index_type=choose_index_type(size, settings.index))
     del embedder
     console.print(f"Vectors ready ({seconds['vectors']:.0f} s); writing the generation ({manifest.index_type}) ...")
 
@@ -153,7 +153,7 @@ def serve(index_dir: Path, searches: int, asks: int) -> None:
 
     stages = {"imports": memory_mb()}
     settings = Settings()
-    shared_embedder(settings.model, settings.embed_backend, settings.embed_cache_dir)
+    shared_embedder(settings.embedding.model, settings.embedding.embed_backend, settings.embedding.embed_cache_dir)
     stages["embedder loaded"] = memory_mb()
     started = time.perf_counter()
     engine = Engine.open(index_dir, settings)

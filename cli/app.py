@@ -39,7 +39,7 @@ RetrieverOption = Annotated[str, typer.Option("--retriever", help="hybrid, dense
 
 def _settings(index: Path | None) -> Settings:
     settings = get_settings()
-    return settings.model_copy(update={"index_dir": index}) if index else settings
+    return settings.replace(index_dir=index) if index else settings
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:
@@ -61,7 +61,7 @@ def _engine(settings: Settings):
     from minutes_qa.rag.engine import Engine
 
     try:
-        return Engine.open(settings.index_dir, settings)
+        return Engine.open(settings.index.index_dir, settings)
     except WritePathError as error:
         raise _fail(str(error)) from error
 
@@ -88,10 +88,10 @@ def ingest(
 
     settings = _settings(index)
     try:
-        report = run_ingest(paths, settings.index_dir, settings, prune=prune, progress=True)
+        report = run_ingest(paths, settings.index.index_dir, settings, prune=prune, progress=True)
     except WritePathError as error:
         raise _fail(str(error)) from error
-    print_ingest_report(console, report, settings.index_dir)
+    print_ingest_report(console, report, settings.index.index_dir)
     if report.failed and not (report.added or report.updated or report.unchanged):
         raise typer.Exit(1)
 
@@ -181,7 +181,7 @@ def serve(
     settings = _settings(index)
     updates = {key: value for key, value in {"host": host, "port": port}.items() if value is not None}
     try:
-        run_server(settings.model_copy(update=updates))
+        run_server(settings.replace(**updates))
     except WritePathError as error:
         raise _fail(str(error)) from error
 
@@ -205,7 +205,7 @@ def up(index: IndexOption = None) -> None:
 
     settings = _settings(index)
     try:
-        run_both(settings, settings.index_dir)
+        run_both(settings, settings.index.index_dir)
     except LaunchError as error:
         raise _fail(str(error), 1) from error
 
@@ -232,8 +232,8 @@ app.add_typer(feedback_app, name="feedback")
 def _question(text: str, settings: Settings) -> str:
     if not text.strip():
         raise _fail("The question is empty: type what you want to know.")
-    if len(text) > settings.max_question_chars:
-        raise _fail(f"The question is {len(text)} characters long; the limit is {settings.max_question_chars}.")
+    if len(text) > settings.service.max_question_chars:
+        raise _fail(f"The question is {len(text)} characters long; the limit is {settings.service.max_question_chars}.")
     return text
 
 

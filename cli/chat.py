@@ -131,7 +131,7 @@ def run_chat(
 ) -> int:
     """Ask what is typed, one line at a time, until ``/quit`` or the end of input; returns the number of answers."""
     read = read or console.input
-    conversation = Conversation(settings.max_history_turns)
+    conversation = Conversation(settings.retrieval.max_history_turns)
     console.print(
         "Ask about the minutes. Follow-up questions are read in the context of the conversation. "
         f"[bold]{NEW_COMMAND}[/] starts a new conversation, [bold]{QUIT_COMMANDS[0]}[/] ends.",
@@ -153,8 +153,8 @@ def run_chat(
         if line.startswith("/"):
             console.print(f"Unknown command {escape(line)}: type {NEW_COMMAND} or {QUIT_COMMANDS[0]}.")
             continue
-        if len(line) > settings.max_question_chars:
-            console.print(f"[red]The question is {len(line)} characters long; the limit is {settings.max_question_chars}.[/]")
+        if len(line) > settings.service.max_question_chars:
+            console.print(f"[red]The question is {len(line)} characters long; the limit is {settings.service.max_question_chars}.[/]")
             continue
         try:
             response = backend.ask(line, conversation.turns)
@@ -168,11 +168,11 @@ def run_chat(
 
 
 def open_backend(settings: Settings, api: str | None) -> ChatBackend:
-    """The service at ``api``, or else the engine over ``settings.index_dir``."""
+    """The service at ``api``, or else the engine over ``settings.index.index_dir``."""
     if api is not None:
         from minutes_qa.ui.client import MinutesClient, ServiceError
 
-        client = MinutesClient(api, settings.api_timeout_seconds)
+        client = MinutesClient(api, settings.ui.api_timeout_seconds)
         try:
             client.health()
         except ServiceError as error:
@@ -183,7 +183,7 @@ def open_backend(settings: Settings, api: str | None) -> ChatBackend:
     from minutes_qa.rag.engine import Engine
 
     try:
-        return EngineBackend(Engine.open(settings.index_dir, settings))
+        return EngineBackend(Engine.open(settings.index.index_dir, settings))
     except WritePathError as error:
         raise ChatError(str(error)) from error
 
@@ -199,7 +199,7 @@ def chat_command(
         raise typer.Exit(2)
     settings = get_settings()
     if index is not None:
-        settings = settings.model_copy(update={"index_dir": index})
+        settings = settings.replace(index_dir=index)
     try:
         backend = open_backend(settings, api)
     except ChatError as error:

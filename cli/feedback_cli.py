@@ -32,7 +32,7 @@ def _store(index: Path | None):
     from minutes_qa.server.feedback_store import FeedbackStore, FeedbackUnavailable, feedback_db_path
 
     settings = get_settings()
-    settings = settings.model_copy(update={"index_dir": index}) if index else settings
+    settings = settings.replace(index_dir=index) if index else settings
     try:
         return FeedbackStore.open_existing(feedback_db_path(settings))
     except FeedbackUnavailable as error:

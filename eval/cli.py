@@ -96,7 +96,7 @@ def run_eval(
     backend: Backend
     if api is None:
         index_dir = index_dir or DEFAULT_INDEX_DIR
-        settings = settings.model_copy(update={"index_dir": index_dir})
+        settings = settings.replace(index_dir=index_dir)
         folders = ", ".join(map(str, corpus))
         console.print(f"Indexing {folders} into {index_dir} (unchanged files are reused)", markup=False)
         ingest_report = build_index(corpus, index_dir, settings)
@@ -104,15 +104,15 @@ def run_eval(
             console.print(f"[yellow]Not indexed: {escape(file)}: {escape(reason)}[/yellow]", soft_wrap=True)
         meta |= {
             "index": str(index_dir),
-            "model": settings.model,
-            "embed_backend": settings.embed_backend,
+            "model": settings.embedding.model,
+            "embed_backend": settings.embedding.embed_backend,
             "index_generation": ingest_report.generation,
             "documents": ingest_report.documents,
             "chunks": ingest_report.chunks,
         }
         backend = InProcessBackend.open(index_dir, settings)
     else:
-        backend = HttpBackend(api, settings.api_timeout_seconds)
+        backend = HttpBackend(api, settings.ui.api_timeout_seconds)
     try:
         spans = locate_gold(questions, backend)
         meta["history"] = history_mode(questions, backend, no_history)
@@ -140,8 +140,8 @@ def run_eval(
             calibration = {
                 config: calibrate_weights(
                     collect_features(read_features, config_results, k, config),
-                    settings.evidence_weights,
-                    settings.abstain_threshold,
+                    settings.answer.evidence_weights,
+                    settings.answer.abstain_threshold,
                 )
                 for config, config_results in results.items()
             }

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from minutes_qa.settings import Settings
+from minutes_qa.settings import IndexSettings, Settings
 
 from .chunking import CHUNKER_VERSION, chunk_document
 from .duplicates import find_duplicates
@@ -106,15 +106,15 @@ def _ingest_locked(
     report = IngestReport()
     sources = _collect_sources(paths, report)
     previous_generation = current_generation(index_dir)
-    embedder = embedder or load_embedder(settings)
-    manifest = manifest_for(embedder, settings)
+    embedder = embedder or load_embedder(settings.embedding)
+    manifest = manifest_for(embedder, settings.index)
     previous = IndexContents(documents=[], chunks=[], vectors=np.zeros((0, embedder.dimension), np.float32))
     if previous_generation is not None:
         manifest.check_compatible(read_manifest(previous_generation), index_dir)
         previous = load_contents(previous_generation)
 
     kept_docs, kept_ids, to_index = _plan(sources, previous, prune, report)
-    new_docs, new_chunks = _read_and_chunk(to_index, embedder, settings, report, progress)
+    new_docs, new_chunks = _read_and_chunk(to_index, embedder, settings.index, report, progress)
     kept_docs = _keep_unreadable(previous, kept_docs, report)
     kept_ids = {doc.doc_id for doc in kept_docs}
     kept_rows = [row for row, chunk in enumerate(previous.chunks) if chunk.doc_id in kept_ids]
@@ -124,7 +124,7 @@ def _ingest_locked(
     unvectored = [doc for doc in kept_docs if doc.doc_id not in previous.sentences]
     spans = sentence_spans_by_document(unvectored + new_docs, chunks)
     pause_at("embedding")  # a no-op unless a test sets MINUTES_TEST_PAUSE_AT (see pause_hook)
-    new_vectors, new_sentences = _embed(new_chunks, unvectored + new_docs, spans, embedder, settings, progress)
+    new_vectors, new_sentences = _embed(new_chunks, unvectored + new_docs, spans, embedder, settings.embedding.embed_batch_size, progress)
     report.embedded_chunks = len(new_chunks)
     report.embedded_sentences = sum(len(part) for part in spans.values())
 
@@ -134,9 +134,9 @@ def _ingest_locked(
     if previous_generation is not None and not report.changed and not unvectored:
         report.generation = previous_generation.name
     else:
-        duplicates = find_duplicates(chunks, vectors, settings.near_duplicate_threshold)
+        duplicates = find_duplicates(chunks, vectors, settings.index.near_duplicate_threshold)
         chunks = [replace(chunk, duplicate_of=duplicates.get(chunk.chunk_id)) for chunk in chunks]
-        manifest = replace(manifest, index_type=choose_index_type(len(chunks), settings))
+        manifest = replace(manifest, index_type=choose_index_type(len(chunks), settings.index))
         generation = write_generation(index_dir, IndexContents(documents, chunks, vectors, sentences), manifest)
         report.generation = generation.name
     report.documents = len(documents)
@@ -146,7 +146,7 @@ def _ingest_locked(
     return report
 
 
-def manifest_for(embedder: Embedder, settings: Settings) -> Manifest:
+def manifest_for(embedder: Embedder, settings: IndexSettings) -> Manifest:
     """What a generation written now with ``embedder`` and ``settings`` records (index kind still 'flat')."""
     return Manifest(
         format_version=FORMAT_VERSION,
@@ -239,7 +239,7 @@ def _fingerprint(source: _SourceFile) -> str:
 def _read_and_chunk(
     to_index: list[tuple[_SourceFile, str, bool]],
     embedder: Embedder,
-    settings: Settings,
+    settings: IndexSettings,
     report: IngestReport,
     progress: bool,
 ) -> tuple[list[Document], list[Chunk]]:
@@ -259,7 +259,7 @@ def _read_and_chunk(
     return documents, chunks
 
 
-def _read_document(source: _SourceFile, fingerprint: str, settings: Settings) -> tuple[Document, tuple[str, ...]]:
+def _read_document(source: _SourceFile, fingerprint: str, settings: IndexSettings) -> tuple[Document, tuple[str, ...]]:
     size = source.path.stat().st_size
     if size > settings.max_file_bytes:
         raise UnreadableFile(
@@ -291,7 +291,7 @@ def _embed(
     documents: list[Document],
     spans: dict[str, np.ndarray],
     embedder: Embedder,
-    settings: Settings,
+    batch_size: int,
     progress: bool,
 ) -> tuple[np.ndarray, dict[str, DocumentSentences]]:
     """The chunks' vectors, and the sentences of ``documents`` (at ``spans``) with theirs.
@@ -309,7 +309,7 @@ def _embed(
     with tqdm(total=len(texts), desc="Embedding", unit="text", disable=not progress or not texts) as bar:
         for first in range(0, len(texts), _EMBED_BLOCK):
             block = texts[first : first + _EMBED_BLOCK]
-            vectors = embedder.encode(block, batch_size=settings.embed_batch_size)
+            vectors = embedder.encode(block, batch_size=batch_size)
             cut = min(max(len(chunks) - first, 0), len(block))
             passage_vectors[first : first + cut] = vectors[:cut]
             distinct_vectors[first + cut - len(chunks) : first + len(block) - len(chunks)] = vectors[cut:]

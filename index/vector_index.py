@@ -24,7 +24,7 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-from minutes_qa.settings import Settings
+from minutes_qa.settings import IndexSettings
 
 INDEX_TYPES = ("flat", "hnsw", "ivf", "ivfpq")
 
@@ -55,7 +55,7 @@ PQ_TRAIN_ITERATIONS = 10
 _TRAIN_SEED = 0
 
 
-def choose_index_type(passage_count: int, settings: Settings) -> str:
+def choose_index_type(passage_count: int, settings: IndexSettings) -> str:
     """The FAISS index kind for ``passage_count`` vectors: the configured one, or by size for 'auto'.
 
     'auto' is exact search below ``settings.ann_min_passages``, IVF from there up to

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from minutes_qa.index.chunking import human_date
 from minutes_qa.index.keywords import keyword_tokens
+from minutes_qa.settings import AnswerSettings
 
 from .answer_kinds import AnswerKind, Expectation, expected_answer, holds_answer
 from .contract import Citation, DirectAnswer, Passage
@@ -49,22 +50,6 @@ _INFORMATIVE_WORDS = 10
 _SHORTLIST = 24
 # A unit already quoted answers a part when it covers the part's words within this of the best.
 _PART_TOLERANCE = 0.1
-
-
-@dataclass(frozen=True)
-class AnswerWeights:
-    """How sentences are scored and chosen; calibrated together with the abstention threshold."""
-
-    similarity: float = 0.45
-    coverage: float = 0.35
-    information: float = 0.2
-    wrong_kind_factor: float = 0.6
-    meta_factor: float = 0.8
-    keep_ratio: float = 0.6
-    other_passage_ratio: float = 0.9
-    redundancy: float = 0.7
-    max_passages: int = 3
-    max_units: int = 6
 
 
 @dataclass(frozen=True)
@@ -110,7 +95,7 @@ def compose_answer(
     headers: Mapping[str, str] | None = None,
     idf: Mapping[str, float] | None = None,
     named_councils: frozenset[str] = frozenset(),
-    weights: AnswerWeights | None = None,
+    weights: AnswerSettings | None = None,
 ) -> ComposedAnswer:
     """Pick the units of the passages that best answer ``question`` and join them, cited.
 
@@ -122,14 +107,14 @@ def compose_answer(
     parts (and of each council it compares) is kept, then others close to the best, without
     repeating, within ``max_words``. Units are grouped by meeting, newest first.
     """
-    weights = weights or AnswerWeights()
+    weights = weights or AnswerSettings()
     headers = headers or {}
     idf = idf or {}
     place_terms = frozenset(keyword_tokens([" ".join(map(place_name, named_councils))])[0]) if named_councils else frozenset()
     relevant = [p for p in passages if _about(named_councils, p)] or [
         p for p in passages if concerns(named_councils, p.source.council, p.text)
     ]
-    relevant = relevant[: weights.max_passages]
+    relevant = relevant[: weights.answer_max_passages]
     whole = _question(question, expansions, place_terms)
     candidates = _candidates(whole, relevant, similarity, headers, idf, max_words, weights)
     if not candidates:
@@ -161,7 +146,7 @@ def _candidates(
     headers: Mapping[str, str],
     idf: Mapping[str, float],
     max_words: int,
-    weights: AnswerWeights,
+    weights: AnswerSettings,
 ) -> list[_Candidate]:
     units: list[tuple[Passage, Unit]] = []
     seen: set[tuple[str, int]] = set()
@@ -191,7 +176,7 @@ def _candidates(
         novel = tokens[i] - question.terms - header_tokens[passage.id] - GENERIC_TERMS
         information = min(1.0, len(novel) / _INFORMATIVE_WORDS)
         score = (
-            weights.similarity * float(cosine) + weights.coverage * coverages[i] + weights.information * information
+            weights.unit_similarity * float(cosine) + weights.unit_coverage * coverages[i] + weights.unit_information * information
         ) + priors[i]
         if not holds_answer(question.expectation, texts[i]):
             score *= weights.wrong_kind_factor
@@ -209,7 +194,7 @@ def _choose(
     headers: Mapping[str, str],
     idf: Mapping[str, float],
     max_words: int,
-    weights: AnswerWeights,
+    weights: AnswerSettings,
 ) -> tuple[list[_Candidate], list[str]]:
     """The units to quote, and the parts of the question none of them answers."""
     chosen: list[_Candidate] = [candidates[0]]
@@ -238,7 +223,7 @@ def _choose(
                 add(own[0])
     best_score = candidates[0].score
     for candidate in candidates[1:]:
-        if len(chosen) >= weights.max_units:
+        if len(chosen) >= weights.answer_max_units:
             break
         length = len(candidate.quote.split())
         # Another passage's sentence must be nearly as good as the best to join it: a whole meeting's

@@ -20,7 +20,7 @@ from minutes_qa.index.embedding import Embedder, load_embedder
 from minutes_qa.index.errors import IndexMismatch
 from minutes_qa.index.records import Document
 from minutes_qa.index.store import IndexReader, current_generation
-from minutes_qa.settings import Settings
+from minutes_qa.settings import EmbeddingSettings, Settings
 
 from .answer import ABSTAIN_MESSAGE, SpanScorer, compose_answer, meeting_label
 from .contract import AskResponse, Filters, Passage, SearchResponse, Source, Turn
@@ -74,11 +74,10 @@ class _Generation:
 
     @classmethod
     def open(cls, reader: IndexReader, embedder: Embedder, settings: Settings) -> _Generation:
-        return cls(reader, Retriever(reader, embedder, settings), DocumentMentions(reader.document_text))
+        return cls(reader, Retriever(reader, embedder, settings.retrieval), DocumentMentions(reader.document_text))
 
 
 # Abstention weighs the evidence of this many top results.
-_EVIDENCE_PASSAGES = 3
 
 
 @dataclass(frozen=True)
@@ -95,7 +94,7 @@ class _Ranked:
 @lru_cache(maxsize=4)
 def shared_embedder(model: str, backend: str, cache_dir: Path | None, threads: int | None = None) -> Embedder:
     """One loaded model per (model, backend, threads per run) in a process: loading costs seconds."""
-    return load_embedder(Settings(model=model, embed_backend=backend, embed_cache_dir=cache_dir), threads)
+    return load_embedder(EmbeddingSettings(model=model, embed_backend=backend, embed_cache_dir=cache_dir), threads)
 
 
 class Engine:
@@ -106,12 +105,12 @@ class Engine:
     def __init__(self, index_dir: Path, settings: Settings) -> None:
         self.index_dir = index_dir
         self.settings = settings
-        self.glossary = Glossary.load(settings.glossary_file)
+        self.glossary = Glossary.load(settings.retrieval.glossary_file)
         self._lock = threading.Lock()
         reader = IndexReader.open(index_dir)
         self._check_model(reader)
         self.embedder = shared_embedder(
-            settings.model, settings.embed_backend, settings.embed_cache_dir, settings.inference_threads or None
+            settings.embedding.model, settings.embedding.embed_backend, settings.embedding.embed_cache_dir, settings.retrieval.inference_threads or None
         )
         self._generation = _Generation.open(reader, self.embedder, settings)
 
@@ -140,7 +139,7 @@ class Engine:
         """The ``k`` passages that best match ``query``."""
         generation = self._generation
         analysis = analyse_query(query, self.glossary)
-        ranked = self._ranked(generation, analysis, k or self.settings.default_k, filters, retriever)
+        ranked = self._ranked(generation, analysis, k or self.settings.retrieval.default_k, filters, retriever)
         return SearchResponse(query=query, passages=ranked.passages)
 
     def ask(
@@ -154,18 +153,18 @@ class Engine:
         Raises ``ValueError`` for more than ``max_history_turns`` turns.
         """
         generation = self._generation
-        if len(history) > self.settings.max_history_turns:
+        if len(history) > self.settings.retrieval.max_history_turns:
             raise ValueError(
-                f"The history has {len(history)} turns; the limit is {self.settings.max_history_turns}: "
+                f"The history has {len(history)} turns; the limit is {self.settings.retrieval.max_history_turns}: "
                 "send only the latest turns."
             )
         # Turns may come as plain mappings (JSON decoded by a client or the eval harness).
         turns = [Turn.model_validate(turn) for turn in history]
-        interpreted_as = resolve(question, turns, generation.retriever.places, self.settings.followup_turns).standalone
+        interpreted_as = resolve(question, turns, generation.retriever.places, self.settings.retrieval.followup_turns).standalone
         analysis = analyse_query(interpreted_as, self.glossary)
-        ranked = self._ranked(generation, analysis, k or self.settings.default_k, filters, retriever)
+        ranked = self._ranked(generation, analysis, k or self.settings.retrieval.default_k, filters, retriever)
         passages = ranked.passages
-        if not passages or self._evidence(generation, analysis, ranked) < self.settings.abstain_threshold:
+        if not passages or self._evidence(generation, analysis, ranked) < self.settings.answer.abstain_threshold:
             return AskResponse(
                 question=question, interpreted_as=interpreted_as, answer=ABSTAIN_MESSAGE, abstained=True, citations=[],
                 passages=passages,
@@ -173,9 +172,9 @@ class Engine:
             )
         composed = compose_answer(
             analysis.text, analysis.expansions, passages, self._sentence_similarity(generation, analysis),
-            self.settings.answer_max_words,
+            self.settings.answer.answer_max_words,
             headers={passage.id: self._header(generation, passage) for passage in passages},
-            idf=generation.retriever.idf, named_councils=ranked.named_councils,
+            idf=generation.retriever.idf, named_councils=ranked.named_councils, weights=self.settings.answer,
         )
         return AskResponse(
             question=question, interpreted_as=interpreted_as, answer=composed.answer, abstained=False,
@@ -189,8 +188,8 @@ class Engine:
     ) -> _Ranked:
         """The ``k`` best passages; under hybrid retrieval the first ``rerank_depth`` are re-ranked
         by their best sentence (see :mod:`rag.rerank`)."""
-        reranking = retriever == "hybrid" and self.settings.rerank_weight > 0
-        depth = max(k, self.settings.rerank_depth) if reranking else k
+        reranking = retriever == "hybrid" and self.settings.retrieval.rerank_weight > 0
+        depth = max(k, self.settings.retrieval.rerank_depth) if reranking else k
         scored = generation.retriever.retrieve(analysis, depth, filters, retriever)
         passages = self._passages(generation.reader, scored)
         named_councils = generation.retriever.places.named_in(analysis.keyword_text)
@@ -198,12 +197,12 @@ class Engine:
         supports = [
             best_sentence_support(
                 analysis.text, passage.text, self._header(generation, passage), generation.retriever.idf, named_councils,
-                self.settings.wrong_kind_share,
+                self.settings.answer.wrong_kind_share,
             )
-            for passage in (passages if reranking else passages[:_EVIDENCE_PASSAGES])
+            for passage in (passages if reranking else passages[: self.settings.answer.evidence_passages])
         ]
         if reranking:
-            order = rerank([passage.score for passage in passages], supports, self.settings.rerank_weight)
+            order = rerank([passage.score for passage in passages], supports, self.settings.retrieval.rerank_weight)
             scored = [scored[position] for position, _ in order]
             supports = [supports[position] for position, _ in order]
             passages = [
@@ -219,7 +218,7 @@ class Engine:
         evaluation harness fits ``evidence_weights`` on."""
         generation = self._generation
         analysis = analyse_query(question, self.glossary)
-        ranked = self._ranked(generation, analysis, k or self.settings.default_k, filters, retriever)
+        ranked = self._ranked(generation, analysis, k or self.settings.retrieval.default_k, filters, retriever)
         return self._evidence_features(generation, analysis, ranked) if ranked.passages else None
 
     def _evidence(self, generation: _Generation, analysis: QueryAnalysis, ranked: _Ranked) -> float:
@@ -228,18 +227,18 @@ class Engine:
         features = self._evidence_features(generation, analysis, ranked)
         # The classifier is fitted on questions about the minutes' topics; a question on no topic of
         # theirs ("What is the capital of France?") is refused before it is weighed.
-        if features.cosine < self.settings.abstain_min_cosine:
+        if features.cosine < self.settings.answer.abstain_min_cosine:
             return 0.0
-        return evidence_probability(features, self.settings.evidence_weights)
+        return evidence_probability(features, self.settings.answer.evidence_weights)
 
     def _evidence_features(self, generation: _Generation, analysis: QueryAnalysis, ranked: _Ranked) -> EvidenceFeatures:
         """Minutes whose council is unknown speak for a council the question names only if the
         document names it somewhere: a neighbour's minutes otherwise pass for an answer."""
         query_vector = self.embedder.encode_query(analysis.dense_text)
-        top = ranked.passages[:_EVIDENCE_PASSAGES]
+        top = ranked.passages[: self.settings.answer.evidence_passages]
         cosines = [
             float(np.max(np.asarray(generation.reader.vectors[list(item.rows)]) @ query_vector))
-            for item in ranked.scored[:_EVIDENCE_PASSAGES]
+            for item in ranked.scored[: self.settings.answer.evidence_passages]
         ]
         strict = [
             best_sentence_support(
@@ -292,10 +291,10 @@ class Engine:
 
     def _check_model(self, reader: IndexReader) -> None:
         manifest = reader.manifest
-        if (manifest.model, manifest.backend) != (self.settings.model, self.settings.embed_backend):
+        if (manifest.model, manifest.backend) != (self.settings.embedding.model, self.settings.embedding.embed_backend):
             raise IndexMismatch(
                 f"The index at {self.index_dir} was built with model '{manifest.model}' ({manifest.backend}) "
-                f"but the settings ask for '{self.settings.model}' ({self.settings.embed_backend}). Set "
+                f"but the settings ask for '{self.settings.embedding.model}' ({self.settings.embedding.embed_backend}). Set "
                 f"MINUTES_MODEL={manifest.model} and MINUTES_EMBED_BACKEND={manifest.backend}, or rebuild the "
                 f"index into a new directory."
             )

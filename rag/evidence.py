@@ -9,15 +9,16 @@ from dataclasses import dataclass
 from collections.abc import Mapping, Sequence, Set as AbstractSet
 
 from minutes_qa.index.keywords import keyword_tokens
-from minutes_qa.index.sentences import split_sentences
+from minutes_qa.text.sentences import split_sentences
+from minutes_qa.settings import AnswerSettings
 
 from .answer_kinds import AnswerKind, expected_answer, holds_answer
 from .question_parts import question_parts
 from .contract import Passage
 from .places import concerns, place_name
 
-# A sentence lacking the kind of answer asked for ("how much...?" and no amount) keeps this share.
-_WRONG_KIND_SHARE = 0.25
+# A sentence lacking the kind of answer asked for ("how much...?" and no amount) keeps this share by default.
+_WRONG_KIND_SHARE: float = AnswerSettings.model_fields["wrong_kind_share"].default
 
 # Words that every question about minutes uses and that say nothing about the topic.
 GENERIC_TERMS = frozenset(

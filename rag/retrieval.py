@@ -11,7 +11,7 @@ from minutes_qa.index.embedding import Embedder
 from minutes_qa.index.keywords import keyword_tokens
 from minutes_qa.index.store import IndexReader
 from minutes_qa.index.vector_index import search_allowed
-from minutes_qa.settings import Settings
+from minutes_qa.settings import RetrievalSettings
 
 from .contract import Filters
 from .document_mask import DocumentMask
@@ -64,7 +64,7 @@ class ScoredPassage:
 class Retriever:
     """Ranks the chunks of one index generation for a query."""
 
-    def __init__(self, reader: IndexReader, embedder: Embedder, settings: Settings) -> None:
+    def __init__(self, reader: IndexReader, embedder: Embedder, settings: RetrievalSettings) -> None:
         self.reader = reader
         self.embedder = embedder
         self.settings = settings

@@ -47,11 +47,11 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        loaded = engine or await run_in_threadpool(Engine.open, settings.index_dir, settings)
+        loaded = engine or await run_in_threadpool(Engine.open, settings.index.index_dir, settings)
         app.state.engine = loaded
         app.state.uploads = UploadService(loaded, settings)
         app.state.text_lengths = TextLengths()
-        log.info("Serving the index at %s (generation %s)", settings.index_dir, loaded.reader.manifest.generation)
+        log.info("Serving the index at %s (generation %s)", settings.index.index_dir, loaded.reader.manifest.generation)
         yield
 
     app = FastAPIOffline(
@@ -61,9 +61,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.generation_check = GenerationCheck()
     app.include_router(router)
     install_error_handlers(app)
-    if settings.cors_origins:
+    if settings.service.cors_origins:
         app.add_middleware(
-            CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"],
+            CORSMiddleware, allow_origins=settings.service.cors_origins, allow_methods=["GET", "POST"],
             allow_headers=["Authorization", "Content-Type"],
         )
     # Added last, so outermost: it times and logs every response, CORS preflights and errors included.

@@ -131,7 +131,7 @@ class FeedbackService:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.limiter = TokenBucket(settings.feedback_per_minute, settings.feedback_burst)
+        self.limiter = TokenBucket(settings.service.feedback_per_minute, settings.service.feedback_burst)
         self._store: FeedbackStore | None = None
         self._lock = threading.Lock()
 
@@ -155,12 +155,12 @@ class FeedbackService:
     def record(self, body: FeedbackRequest, reader: IndexReader) -> FeedbackReceipt:
         """Check ``body`` against its answer id and store it."""
         comment = body.comment.strip() if body.comment and body.comment.strip() else None
-        if comment is not None and len(comment) > self.settings.max_comment_chars:
+        if comment is not None and len(comment) > self.settings.service.max_comment_chars:
             raise ApiError(
                 422, f"The comment is {len(comment):,} characters long; the limit is "
-                f"{self.settings.max_comment_chars:,}. Shorten it and send it again.",
+                f"{self.settings.service.max_comment_chars:,}. Shorten it and send it again.",
             )
-        if not body.question.strip() or len(body.question) > self.settings.max_question_chars:
+        if not body.question.strip() or len(body.question) > self.settings.service.max_question_chars:
             raise ApiError(422, "The question must be the one /ask answered (not empty, within the question limit).")
         rated = body.rated()
         try:

@@ -58,7 +58,7 @@ class FeedbackUnavailable(RuntimeError):
 
 def feedback_db_path(settings: Settings) -> Path:
     """Where feedback is kept: ``MINUTES_FEEDBACK_DB``, else ``<index_dir>/feedback.sqlite``."""
-    return settings.feedback_db or settings.index_dir / DEFAULT_NAME
+    return settings.service.feedback_db or settings.index.index_dir / DEFAULT_NAME
 
 
 @dataclass(frozen=True)

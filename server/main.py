@@ -14,7 +14,7 @@ from .logging import configure_logging
 
 
 def serve(settings: Settings | None = None, log_level: str = "info") -> None:
-    """Load the engine for ``settings.index_dir`` and serve HTTP on ``settings.host:port`` until stopped.
+    """Load the engine for ``settings.index.index_dir`` and serve HTTP on ``settings.service.host:port`` until stopped.
 
     The engine is opened before the port is: a missing index or one built with another model
     raises its ``WritePathError`` (with the fix in its message) straight to the caller.
@@ -25,11 +25,11 @@ def serve(settings: Settings | None = None, log_level: str = "info") -> None:
     settings = settings or get_settings()
     configure_logging(log_level)
     _limit_inference_threads(settings)
-    engine = Engine.open(settings.index_dir, settings)
+    engine = Engine.open(settings.index.index_dir, settings)
     app = create_app(settings, engine)
     # One process: the model and index are loaded once and shared by the request threads.
     # uvicorn's own access log is off; AccessLogMiddleware writes the structured one.
-    uvicorn.run(app, host=settings.host, port=settings.port, access_log=False, log_config=None, log_level=log_level)
+    uvicorn.run(app, host=settings.service.host, port=settings.service.port, access_log=False, log_config=None, log_level=log_level)
 
 
 def _limit_inference_threads(settings: Settings) -> None:
@@ -45,9 +45,9 @@ def _limit_inference_threads(settings: Settings) -> None:
     """
     import faiss
 
-    threads = settings.inference_threads or 1
+    threads = settings.retrieval.inference_threads or 1
     faiss.omp_set_num_threads(threads)
-    if settings.embed_backend == "torch":
+    if settings.embedding.embed_backend == "torch":
         import torch
 
         torch.set_num_threads(threads)

@@ -92,7 +92,7 @@ async def require_admin(
     settings: SettingsDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 ) -> None:
     """Allow the request only with the configured administrator token."""
-    if not settings.admin_token:
+    if not settings.service.admin_token:
         raise ApiError(
             403,
             "Uploads are disabled on this server. To enable them, set MINUTES_ADMIN_TOKEN to a secret "
@@ -103,7 +103,7 @@ async def require_admin(
             401, "Uploads need the administrator token: send 'Authorization: Bearer <token>'.",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    if not hmac.compare_digest(credentials.credentials.encode(), settings.admin_token.encode()):
+    if not hmac.compare_digest(credentials.credentials.encode(), settings.service.admin_token.encode()):
         raise ApiError(403, "The administrator token is not valid.")
 
 
@@ -131,7 +131,7 @@ class TextLengths:
 
 def base_url(request: Request, settings: Settings) -> str:
     """The service's public base URL: configured, or as the client reached it."""
-    return (settings.public_url or str(request.base_url)).rstrip("/")
+    return (settings.service.public_url or str(request.base_url)).rstrip("/")
 
 
 def view_url(base: str, doc_id: str, start: int | None = None, end: int | None = None) -> str:
@@ -155,24 +155,24 @@ def _with_view_urls(passages: list[Passage], base: str) -> list[Passage]:
 def _check_question(text: str, settings: Settings, name: str) -> str:
     if not text.strip():
         raise ApiError(422, f"The {name} is empty: say what you want to know.")
-    if len(text) > settings.max_question_chars:
+    if len(text) > settings.service.max_question_chars:
         raise ApiError(
-            422, f"The {name} is {len(text):,} characters long; the limit is {settings.max_question_chars:,}."
+            422, f"The {name} is {len(text):,} characters long; the limit is {settings.service.max_question_chars:,}."
         )
     return text
 
 
 def _check_history(history: list[Turn], settings: Settings) -> list[Turn]:
-    if len(history) > settings.max_history_turns:
+    if len(history) > settings.retrieval.max_history_turns:
         raise ApiError(
-            422, f"history has {len(history)} turns; the limit is {settings.max_history_turns}: send only the latest."
+            422, f"history has {len(history)} turns; the limit is {settings.retrieval.max_history_turns}: send only the latest."
         )
     return history
 
 
 def _check_k(k: int | None, settings: Settings) -> int | None:
-    if k is not None and not 1 <= k <= settings.max_k:
-        raise ApiError(422, f"k must be between 1 and {settings.max_k} (got {k}).")
+    if k is not None and not 1 <= k <= settings.retrieval.max_k:
+        raise ApiError(422, f"k must be between 1 and {settings.retrieval.max_k} (got {k}).")
     return k
 
 
@@ -211,7 +211,7 @@ def health(engine: EngineDep, uploads: UploadsDep, settings: SettingsDep) -> Hea
             generation=manifest.generation, built_at=manifest.built_at,
             documents=manifest.documents, passages=manifest.chunks,
         ),
-        uploads_enabled=bool(settings.admin_token), ingesting=uploads.busy,
+        uploads_enabled=bool(settings.service.admin_token), ingesting=uploads.busy,
     )
 
 

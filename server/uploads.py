@@ -45,7 +45,7 @@ def uploads_dir(index_dir: Path) -> Path:
 
 def upload_limit(settings: Settings) -> int:
     """Largest accepted file: the upload limit, or the ingest's own file limit if smaller."""
-    return min(settings.max_upload_bytes, settings.max_file_bytes)
+    return min(settings.service.max_upload_bytes, settings.index.max_file_bytes)
 
 
 def safe_file_name(name: str | None) -> str:
@@ -85,7 +85,7 @@ class UploadService:
         self.engine = engine
         self.settings = settings
         # Resolved because the ingest reports files by resolved path.
-        self.folder = uploads_dir(settings.index_dir).resolve()
+        self.folder = uploads_dir(settings.index.index_dir).resolve()
         self._lock = threading.Lock()
 
     @property
@@ -118,7 +118,7 @@ class UploadService:
             placed = self._place(staged, staging)
             try:
                 report = ingest(
-                    [target for target, _ in placed], self.settings.index_dir, self.settings,
+                    [target for target, _ in placed], self.settings.index.index_dir, self.settings,
                     progress=False, embedder=self.engine.embedder,
                 )
             except BaseException:

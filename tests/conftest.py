@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import os
-import signal
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -18,28 +15,7 @@ from minutes_qa.index.embedding import Embedder  # noqa: E402
 from minutes_qa.index.ingest import ingest  # noqa: E402
 from minutes_qa.settings import Settings  # noqa: E402
 from minutes_qa.rag.engine import Engine, shared_embedder  # noqa: E402
-
-REPO = Path(__file__).resolve().parents[1]
-SAMPLE_CORPUS = REPO / "sample" / "corpus"
-SHARED = REPO.parent / "shared"
-SHARED_CORPUS = SHARED / "corpus"
-SHARED_EVAL = SHARED / "eval"
-
-
-@contextmanager
-def sigint_for_children(ignored: bool = False) -> Iterator[None]:
-    """Processes started inside get SIGINT as a terminal's foreground job has it (Ctrl-C stops them)
-    or, with ``ignored``, as a shell's background job has it (ignored).
-
-    A test run started as a background job (``make test &``, some CI runners) ignores SIGINT, and
-    an ignored signal stays ignored across exec, whereas a handled one is reset to its default:
-    without this, a test that sends SIGINT to a child would pass or fail by how pytest was started.
-    """
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN if ignored else signal.default_int_handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, signal.SIG_DFL if previous is None else previous)
+from support import SAMPLE_CORPUS, SHARED_CORPUS  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -50,7 +26,7 @@ def settings() -> Settings:
 
 @pytest.fixture(scope="session")
 def embedder(settings: Settings) -> Embedder:
-    return shared_embedder(settings.model, settings.embed_backend, settings.embed_cache_dir)
+    return shared_embedder(settings.embedding.model, settings.embedding.embed_backend, settings.embedding.embed_cache_dir)
 
 
 @pytest.fixture(scope="session")

@@ -82,8 +82,8 @@ element.addEventListener('click', async (event) => {
 
 def build_app(settings: Settings, api_url: str | None = None) -> gr.Blocks:
     """The UI as a ``gr.Blocks``, talking to the service at ``api_url`` (default: settings)."""
-    base_url = (api_url or settings.api_url).rstrip("/")
-    client = MinutesClient(base_url, settings.api_timeout_seconds)
+    base_url = (api_url or settings.ui.api_url).rstrip("/")
+    client = MinutesClient(base_url, settings.ui.api_timeout_seconds)
 
     with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
         gr.HTML(
@@ -174,7 +174,7 @@ def build_app(settings: Settings, api_url: str | None = None) -> gr.Blocks:
 
             It is asked as a follow-up: the conversation's latest turns go with it.
             """
-            problem = question_problem(text, settings.max_question_chars)
+            problem = question_problem(text, settings.service.max_question_chars)
             if problem is not None:
                 yield gr.update(), history, gr.update(), _notice(problem)
                 return
@@ -186,7 +186,7 @@ def build_app(settings: Settings, api_url: str | None = None) -> gr.Blocks:
             asked = text.strip()
             pending = [*history, Turn(asked, filters)]
             yield render_conversation(pending, base_url), history, "", ""
-            turn = _answer(asked, filters, history_of(history, settings.max_history_turns))
+            turn = _answer(asked, filters, history_of(history, settings.retrieval.max_history_turns))
             history = [*history, turn]
             # After a failure the question goes back in the box, ready to ask again.
             yield render_conversation(history, base_url), history, asked if turn.error else "", ""
@@ -225,10 +225,10 @@ def build_app(settings: Settings, api_url: str | None = None) -> gr.Blocks:
         def rate(history: list[Turn], index: int, answer: Answer, rating: str, comment: str) -> tuple[Any, ...]:
             """Send a thumbs up or down (and the comment) for turn ``index``'s ``answer``; say how it went."""
             turn = history[index]
-            if len(comment.strip()) > settings.max_comment_chars:
+            if len(comment.strip()) > settings.service.max_comment_chars:
                 problem = (
                     f"Your comment is {len(comment.strip()):,} characters long; the limit is "
-                    f"{settings.max_comment_chars:,}. Please shorten it, then rate again."
+                    f"{settings.service.max_comment_chars:,}. Please shorten it, then rate again."
                 )
                 rated = replace(turn, rating_error=problem)
             else:
@@ -291,7 +291,7 @@ def parse_filters(committee: str | None, council: str | None, since: str | None,
 def launch_ui(settings: Settings, api_url: str | None = None, host: str | None = None, port: int | None = None) -> None:
     """Serve the UI until interrupted (``minutes ui``)."""
     demo = start_ui(settings, api_url, host, port)
-    print(f"Minutes UI: {demo.local_url}  (asking the service at {(api_url or settings.api_url).rstrip('/')})", flush=True)
+    print(f"Minutes UI: {demo.local_url}  (asking the service at {(api_url or settings.ui.api_url).rstrip('/')})", flush=True)
     print("Press Ctrl-C to stop.", flush=True)
     demo.block_thread()
 
@@ -300,14 +300,14 @@ def start_ui(
     settings: Settings, api_url: str | None = None, host: str | None = None, port: int | None = None
 ) -> gr.Blocks:
     """Start serving the UI in the background and return it; ``close()`` stops it."""
-    base_url = (api_url or settings.api_url).rstrip("/")
-    _warn_if_down(MinutesClient(base_url, settings.api_timeout_seconds))
+    base_url = (api_url or settings.ui.api_url).rstrip("/")
+    _warn_if_down(MinutesClient(base_url, settings.ui.api_timeout_seconds))
     demo = build_app(settings, base_url)
     # Each answer is CPU work in the service; more parallel asks would only queue there instead.
     demo.queue(default_concurrency_limit=4)
     demo.launch(
-        server_name=host or settings.ui_host,
-        server_port=port or settings.ui_port,
+        server_name=host or settings.ui.ui_host,
+        server_port=port or settings.ui.ui_port,
         prevent_thread_lock=True,
         quiet=True,
         ssr_mode=False,

@@ -31,16 +31,16 @@ class LaunchError(RuntimeError):
 
 
 def run_both(settings: Settings, index_dir: Path) -> None:
-    """Start the service on ``settings.host:port`` over ``index_dir`` and the UI on ``ui_host:ui_port``.
+    """Start the service on ``settings.service.host:port`` over ``index_dir`` and the UI on ``ui_host:ui_port``.
 
     Prints both URLs once both answer, then runs until Ctrl-C (or SIGTERM, or the terminal closing),
     which stops both and returns normally. Raises :class:`LaunchError` if either cannot start, or if
     the service dies while running.
     """
-    api_url = f"http://{_reachable_host(settings.host)}:{settings.port}"
+    api_url = f"http://{_reachable_host(settings.service.host)}:{settings.service.port}"
     command = [
         sys.executable, "-m", "minutes_qa.cli", "serve",
-        "--index", str(index_dir), "--host", settings.host, "--port", str(settings.port),
+        "--index", str(index_dir), "--host", settings.service.host, "--port", str(settings.service.port),
     ]
     # A signal this process was started ignoring stays ignored: a shell ignores SIGINT for its
     # background jobs and nohup ignores SIGHUP, on purpose.
@@ -56,11 +56,11 @@ def run_both(settings: Settings, index_dir: Path) -> None:
         # ignored) could stop on a Ctrl-C that this process ignores or has not handled yet, and
         # the loop below would report that as a crash (exit status 1).
         service = subprocess.Popen(command, process_group=0)
-        _wait_until_healthy(service, api_url, settings.api_timeout_seconds)
+        _wait_until_healthy(service, api_url, settings.ui.api_timeout_seconds)
         try:
             demo = start_ui(settings, api_url)
         except OSError as error:
-            raise LaunchError(f"The UI could not start on {settings.ui_host}:{settings.ui_port}: {error}") from error
+            raise LaunchError(f"The UI could not start on {settings.ui.ui_host}:{settings.ui.ui_port}: {error}") from error
         print(f"\nMinutes service: {api_url}  (API docs at {api_url}/docs)", flush=True)
         print(f"Minutes UI:      {demo.local_url}", flush=True)
         print("Press Ctrl-C to stop both.", flush=True)

@@ -1,6 +1,6 @@
 """Embedding models, packaged inside PyPI wheels and run offline.
 
-``load_embedder(settings)`` returns the backend the settings ask for, after checking that the
+``load_embedder(settings)`` returns the backend the embedding settings ask for, after checking that the
 model's family runs on it (``registry``); every backend gives L2-normalised float32 vectors and
 counts tokens with the model's own tokenizer.
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 
-from minutes_qa.settings import Settings
+from minutes_qa.settings import EmbeddingSettings
 
 from .base import Embedder
 from .registry import PACKAGED_MODELS, require_backend, resolve_model_path
@@ -18,7 +18,7 @@ from .torch_backend import TorchEmbedder
 __all__ = ["PACKAGED_MODELS", "Embedder", "TorchEmbedder", "load_embedder", "resolve_model_path"]
 
 
-def load_embedder(settings: Settings, threads: int | None = None) -> Embedder:
+def load_embedder(settings: EmbeddingSettings, threads: int | None = None) -> Embedder:
     """Load the embedding model named by ``settings.model`` with ``settings.embed_backend``.
 
     ``threads`` caps the threads of each ONNX Runtime run (default: every usable core).

@@ -22,6 +22,7 @@ import httpx
 import pytest
 import uvicorn
 from playwright.sync_api import Browser, Dialog, Page, expect, sync_playwright
+from support import REPO
 
 from minutes_qa.index.ingest import ingest
 from minutes_qa.settings import Settings
@@ -31,7 +32,7 @@ from minutes_qa.ui.app import start_ui
 from minutes_qa.ui.client import Answer, Filters, MinutesClient
 from minutes_qa.ui.render import Turn, citation_url, render_conversation
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = REPO
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -104,7 +105,7 @@ class _Service:
 
 def _index(folder: Path, index_dir: Path) -> Settings:
     settings = Settings(index_dir=index_dir)
-    embedder = shared_embedder(settings.model, settings.embed_backend, settings.embed_cache_dir)
+    embedder = shared_embedder(settings.embedding.model, settings.embedding.embed_backend, settings.embedding.embed_cache_dir)
     report = ingest([folder], index_dir, settings, progress=False, embedder=embedder)
     assert not report.failed, report.failed
     return settings
@@ -118,7 +119,7 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 
 @pytest.fixture(scope="module")
 def engine(settings: Settings) -> Engine:
-    return Engine.open(settings.index_dir, settings)
+    return Engine.open(settings.index.index_dir, settings)
 
 
 @pytest.fixture(scope="module")
@@ -146,7 +147,7 @@ def hostile_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[_Servi
     }
     (corpus / "sources.jsonl").write_text(json.dumps(sidecar) + "\n", encoding="utf-8")
     settings = _index(corpus, tmp_path_factory.mktemp("hostile-index"))
-    running = _Service(settings, Engine.open(settings.index_dir, settings)).start()
+    running = _Service(settings, Engine.open(settings.index.index_dir, settings)).start()
     yield running
     running.stop()
 
@@ -282,8 +283,8 @@ def test_empty_and_overlong_questions_get_a_clear_message(page: Page, ui_url: st
     _ask(page, "   ")
     expect(page.locator(".mqa-notice")).to_contain_text("Type a question first")
 
-    _ask(page, "why " * (settings.max_question_chars // 4 + 1))
-    expect(page.locator(".mqa-notice")).to_contain_text(f"the limit is {settings.max_question_chars:,}")
+    _ask(page, "why " * (settings.service.max_question_chars // 4 + 1))
+    expect(page.locator(".mqa-notice")).to_contain_text(f"the limit is {settings.service.max_question_chars:,}")
     expect(page.locator("#mqa-conversation .mqa-turn")).to_have_count(0)
 
 
@@ -475,7 +476,7 @@ def test_thumbs_are_stored_and_exported(page: Page, ui_url: str, settings: Setti
     expect(page.locator("#mqa-conversation .mqa-sr-only[role=status]")).to_have_text("Thank you: your rating was recorded.")
     out = tmp_path / "feedback.jsonl"
     exported = subprocess.run(
-        [sys.executable, "-m", "minutes_qa.cli", "feedback", "export", "--out", str(out), "--index", str(settings.index_dir)],
+        [sys.executable, "-m", "minutes_qa.cli", "feedback", "export", "--out", str(out), "--index", str(settings.index.index_dir)],
         cwd=ROOT, capture_output=True, text=True, timeout=120,
     )
     assert exported.returncode == 0, exported.stderr

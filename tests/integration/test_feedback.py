@@ -12,6 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 from typer.testing import CliRunner
+from support import REPO
 
 from minutes_qa.eval.questions import parse_question
 from minutes_qa.index.ingest import ingest
@@ -27,7 +28,7 @@ from minutes_qa.server.background import background_server
 from minutes_qa.server.feedback import TokenBucket
 from minutes_qa.server.feedback_store import FeedbackStore, RatedAnswer, StoredFeedback, answer_id, verified_generation
 
-SAMPLE = Path(__file__).resolve().parents[1] / "sample" / "corpus"
+SAMPLE = REPO / "sample" / "corpus"
 WORKFORCE = "What did the board say about workforce risk?"
 OFF_TOPIC = "What is the capital of France?"
 LATE_MINUTES = """Meeting: 12/03/2024 - Licensing Committee (Item 31)
@@ -53,8 +54,8 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
     root = tmp_path_factory.mktemp("feedback")
     corpus = sorted(SAMPLE.glob("*.txt"))
     settings = Settings(index_dir=root / "index", feedback_burst=1000, max_comment_chars=300)
-    embedder = shared_embedder(settings.model, settings.embed_backend, settings.embed_cache_dir)
-    ingest(corpus, settings.index_dir, settings, progress=False, embedder=embedder)
+    embedder = shared_embedder(settings.embedding.model, settings.embedding.embed_backend, settings.embedding.embed_cache_dir)
+    ingest(corpus, settings.index.index_dir, settings, progress=False, embedder=embedder)
     app = create_app(settings)
     with background_server(app) as base, httpx.Client(base_url=base, timeout=60) as client:
         yield Service(client, settings, app.state.engine, corpus)
@@ -79,7 +80,7 @@ def _feedback(asked: dict, rating: str = "up", comment: str | None = None, **cha
 
 
 def _stored(service: Service) -> list[StoredFeedback]:
-    store = FeedbackStore.open_existing(service.settings.index_dir / "feedback.sqlite")
+    store = FeedbackStore.open_existing(service.settings.index.index_dir / "feedback.sqlite")
     try:
         return store.entries()
     finally:
@@ -113,8 +114,8 @@ def test_feedback_is_stored_beside_the_index_with_the_cited_files(service: Servi
     files = {passage["id"]: passage["source"]["file"] for passage in answer["passages"]}
     assert stored.files == {citation["passage_id"]: files[citation["passage_id"]] for citation in answer["citations"]}
     # Beside the generations, never inside one.
-    assert (service.settings.index_dir / "feedback.sqlite").is_file()
-    assert not any(path.name == "feedback.sqlite" for path in service.settings.index_dir.glob("gen-*/*"))
+    assert (service.settings.index.index_dir / "feedback.sqlite").is_file()
+    assert not any(path.name == "feedback.sqlite" for path in service.settings.index.index_dir.glob("gen-*/*"))
 
 
 def test_feedback_without_interpreted_as_reads_it_as_the_question(service: Service) -> None:
@@ -155,7 +156,7 @@ def test_a_quote_altered_by_one_character_is_refused(service: Service) -> None:
 
 def test_oversized_comment_is_refused_and_the_limit_itself_accepted(service: Service) -> None:
     answer = _ask(service)
-    limit = service.settings.max_comment_chars
+    limit = service.settings.service.max_comment_chars
     too_long = service.client.post("/feedback", json=_feedback(answer, "down", "x" * (limit + 1)))
     assert too_long.status_code == 422
     assert f"the limit is {limit}" in too_long.json()["detail"]
@@ -188,7 +189,7 @@ def test_feedback_that_is_not_json_or_lacks_fields_is_refused(service: Service) 
 
 def test_rate_limit_per_client_address(service: Service) -> None:
     # A second app over the same engine, allowed two at once and (practically) no refill.
-    settings = service.settings.model_copy(update={"feedback_burst": 2, "feedback_per_minute": 0.001})
+    settings = service.settings.replace(feedback_burst=2, feedback_per_minute=0.001)
     with background_server(create_app(settings, service.engine)) as base, httpx.Client(base_url=base) as client:
         answer = client.post("/ask", json={"question": WORKFORCE, "k": 4}).json()
         statuses = [client.post("/feedback", json=_feedback(answer)).status_code for _ in range(2)]
@@ -215,14 +216,14 @@ def test_feedback_survives_a_reingest(service: Service) -> None:
     old_answer = _ask(service)
     given = service.client.post("/feedback", json=_feedback(old_answer, "up", "before the re-ingest"))
     assert given.status_code == 201
-    old_generation = current_generation(service.settings.index_dir)
+    old_generation = current_generation(service.settings.index.index_dir)
     late = old_generation.parent.parent / "late-minutes.txt"
     late.write_text(LATE_MINUTES, encoding="utf-8")
-    embedder = shared_embedder(service.settings.model, service.settings.embed_backend, service.settings.embed_cache_dir)
+    embedder = shared_embedder(service.settings.embedding.model, service.settings.embedding.embed_backend, service.settings.embedding.embed_cache_dir)
     # Twice: the first re-ingest keeps the old generation one round, the second removes it.
-    ingest([*service.corpus, late], service.settings.index_dir, service.settings, progress=False, embedder=embedder)
+    ingest([*service.corpus, late], service.settings.index.index_dir, service.settings, progress=False, embedder=embedder)
     late.write_text(LATE_MINUTES.replace("twelve", "six"), encoding="utf-8")
-    ingest([*service.corpus, late], service.settings.index_dir, service.settings, progress=False, embedder=embedder)
+    ingest([*service.corpus, late], service.settings.index.index_dir, service.settings, progress=False, embedder=embedder)
     assert not old_generation.exists()
     # The service looks for a new generation at most once a second; switch now rather than wait for it.
     assert service.engine.reload()
@@ -248,7 +249,7 @@ def test_export_writes_reviewable_questions(service: Service, tmp_path: Path) ->
     abstention = _ask(service, OFF_TOPIC)
     assert service.client.post("/feedback", json=_feedback(abstention, "up")).status_code == 201
     out = tmp_path / "rated.jsonl"
-    result = CliRunner().invoke(cli, ["feedback", "export", "--out", str(out), "--index", str(service.settings.index_dir)])
+    result = CliRunner().invoke(cli, ["feedback", "export", "--out", str(out), "--index", str(service.settings.index.index_dir)])
     assert result.exit_code == 0, result.output
     lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert len(lines) == len(_stored(service)) and "needs review" in result.output
@@ -280,7 +281,7 @@ def test_stats_counts_and_shows_comments_as_text(service: Service) -> None:
     hostile = "[bold red]loud[/] \x1b[2J\x1b[31mcleared\x07 <script>alert(1)</script>"
     assert service.client.post("/feedback", json=_feedback(_ask(service), "down", hostile)).status_code == 201
     entries = _stored(service)
-    result = CliRunner().invoke(cli, ["feedback", "stats", "--index", str(service.settings.index_dir)])
+    result = CliRunner().invoke(cli, ["feedback", "stats", "--index", str(service.settings.index.index_dir)])
     assert result.exit_code == 0, result.output
     up = sum(entry.rating == "up" for entry in entries)
     down = len(entries) - up

@@ -38,7 +38,7 @@ def test_what_about_another_council_retrieves_that_councils_minutes(corpus_engin
 
 
 def test_history_longer_than_the_setting_is_refused(corpus_engine: Engine) -> None:
-    turns = [Turn(question="Why?", interpreted_as="Why?")] * (corpus_engine.settings.max_history_turns + 1)
+    turns = [Turn(question="Why?", interpreted_as="Why?")] * (corpus_engine.settings.retrieval.max_history_turns + 1)
     with pytest.raises(ValueError, match="the limit is"):
         corpus_engine.ask("Who proposed it?", history=turns)
 

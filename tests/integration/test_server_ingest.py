@@ -9,10 +9,10 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import httpx
 import pytest
+from support import REPO
 
 from minutes_qa.index.ingest import ingest
 from minutes_qa.settings import Settings
@@ -21,7 +21,7 @@ from minutes_qa.server.app import create_app
 from minutes_qa.server.background import background_server
 from minutes_qa.server.uploads import UploadService, uploads_dir
 
-SAMPLE = Path(__file__).resolve().parents[1] / "sample" / "corpus"
+SAMPLE = REPO / "sample" / "corpus"
 TOKEN = "s3cret-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 MAX_UPLOAD = 32_000
@@ -59,16 +59,16 @@ class Service:
 def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
     root = tmp_path_factory.mktemp("server-ingest")
     settings = Settings(index_dir=root / "index", admin_token=TOKEN, max_upload_bytes=MAX_UPLOAD)
-    embedder = shared_embedder(settings.model, settings.embed_backend, settings.embed_cache_dir)
+    embedder = shared_embedder(settings.embedding.model, settings.embedding.embed_backend, settings.embedding.embed_cache_dir)
     seed = [SAMPLE / "000_8587a590a89dd507.txt", SAMPLE / "003_f76c7aff191b9b00.txt"]
-    ingest(seed, settings.index_dir, settings, progress=False, embedder=embedder)
+    ingest(seed, settings.index.index_dir, settings, progress=False, embedder=embedder)
     app = create_app(settings)
     with background_server(app) as base, httpx.Client(base_url=base, timeout=120) as client:
         yield Service(client, app.state.uploads, settings)
 
 
 def _uploaded_files(settings: Settings) -> set[str]:
-    folder = uploads_dir(settings.index_dir)
+    folder = uploads_dir(settings.index.index_dir)
     return {path.name for path in folder.iterdir() if path.is_file()} if folder.exists() else set()
 
 
@@ -190,7 +190,7 @@ def test_failed_reupload_keeps_the_previous_file(service: Service) -> None:
     service.upload(("keeper.txt", NEW_MINUTES.encode()))
     response = service.upload(("keeper.txt", b"\x00" * 64))
     assert response.status_code == 422
-    kept = uploads_dir(service.settings.index_dir) / "keeper.txt"
+    kept = uploads_dir(service.settings.index.index_dir) / "keeper.txt"
     assert kept.read_text(encoding="utf-8") == NEW_MINUTES
 
 
@@ -198,5 +198,5 @@ def test_client_file_names_cannot_escape_the_uploads_folder(service: Service) ->
     response = service.upload(("../../escape.txt", NEW_MINUTES.replace("Quokka", "Wombat").encode()))
     assert response.status_code == 200, response.text
     assert response.json()["added"] == ["escape.txt"]
-    assert (uploads_dir(service.settings.index_dir) / "escape.txt").exists()
-    assert not (service.settings.index_dir.parent / "escape.txt").exists()
+    assert (uploads_dir(service.settings.index.index_dir) / "escape.txt").exists()
+    assert not (service.settings.index.index_dir.parent / "escape.txt").exists()

@@ -16,14 +16,14 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import sigint_for_children
+from support import REPO, sigint_for_children
 
 from minutes_qa.index.ingest import ingest
 from minutes_qa.cli.app import app as cli
 from minutes_qa.settings import Settings
 from minutes_qa.rag.engine import shared_embedder
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = REPO
 START_SECONDS = 120
 # The launcher gives the UI 5 s and the service 10 s to stop; the rest is headroom for a busy machine.
 STOP_SECONDS = 60
@@ -101,9 +101,9 @@ def _refuses(url: str) -> bool:
 @pytest.fixture(scope="module")
 def index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     settings = Settings(index_dir=tmp_path_factory.mktemp("launcher") / "index")
-    embedder = shared_embedder(settings.model, settings.embed_backend, settings.embed_cache_dir)
-    ingest([ROOT / "sample" / "corpus"], settings.index_dir, settings, progress=False, embedder=embedder)
-    return settings.index_dir
+    embedder = shared_embedder(settings.embedding.model, settings.embedding.embed_backend, settings.embedding.embed_cache_dir)
+    ingest([ROOT / "sample" / "corpus"], settings.index.index_dir, settings, progress=False, embedder=embedder)
+    return settings.index.index_dir
 
 
 @pytest.fixture

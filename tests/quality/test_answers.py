@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import SHARED_EVAL
+from support import ASK_K, SHARED_EVAL, ask_cached
 from typer.testing import CliRunner
 
 from minutes_qa.cli.app import app
@@ -24,9 +24,6 @@ from minutes_qa.rag.answer import ABSTAIN_MESSAGE, MISSING_PART_PREFIX, AnswerWe
 from minutes_qa.rag.contract import AskResponse
 from minutes_qa.rag.engine import Engine
 
-# Passages retrieved per question: what `minutes eval` uses by default.
-ASK_K = 10
-_ANSWERS: dict[tuple[int, str], AskResponse] = {}
 
 WORKFORCE_QUESTION = "What did the board say about workforce risk?"
 OFF_TOPIC = ("What is the capital of France?", "Who won the 1966 football World Cup?")
@@ -43,14 +40,6 @@ CITATION_KEYS = {"n", "passage_id", "quote"}
 MARKER = re.compile(r"\[(\d+)\]")
 MEETING_DATE_ANSWER = re.compile(r"^At the (.+ )?meeting of \d{1,2} \w+ \d{4}$")
 LEADING_LIST_MARKER = re.compile(r"^([·•▪●◦‣∙\-*–]|\(?[a-z0-9ivx]{1,4}\)|\d{1,2}\.)$")
-
-
-def ask_cached(engine: Engine, question: str) -> AskResponse:
-    """``engine.ask(question, k=ASK_K)``, asked once per engine and question in a session."""
-    key = (id(engine), question)
-    if key not in _ANSWERS:
-        _ANSWERS[key] = engine.ask(question, k=ASK_K)
-    return _ANSWERS[key]
 
 
 def load_question_records(*names: str) -> list[dict]:
@@ -152,7 +141,7 @@ def test_all_questions_were_asked(all_answers: list) -> None:
 def test_citations_are_exact_on_every_question(corpus_engine: Engine, all_answers: list, settings: Settings) -> None:
     problems = []
     for record, response in all_answers:
-        found = answer_problems(corpus_engine, response, settings.answer_max_words)
+        found = answer_problems(corpus_engine, response, settings.answer.answer_max_words)
         problems += [f"{record['id']}: {problem}" for problem in found]
     assert not problems, f"{len(problems)} problem(s):\n" + "\n".join(problems[:40])
 
@@ -164,7 +153,7 @@ def test_answers_stay_short(all_answers: list, settings: Settings) -> None:
         labels = {meeting_label(passages[citation.passage_id]) for citation in response.citations}
         words = len(response.answer.split()) - sum(len(label.split()) for label in labels)
         direct = len(response.direct_answer.text.split()) + 1 if response.direct_answer else 0
-        assert words <= settings.answer_max_words + direct + 2 * len(response.citations) + 16, record["id"]
+        assert words <= settings.answer.answer_max_words + direct + 2 * len(response.citations) + 16, record["id"]
         assert len(response.citations) <= AnswerWeights().max_units + 2, record["id"]
 
 
@@ -214,7 +203,7 @@ def test_workforce_question_is_answered_from_its_minutes(sample_engine: Engine, 
     workforce = [c for c in response.citations if "workforce" in c.quote.lower()]
     assert workforce, response.answer
     assert any(passages[c.passage_id].source.file == "004_9c3bc0e0b6f5359f.txt" for c in workforce)
-    assert not answer_problems(sample_engine, response, settings.answer_max_words)
+    assert not answer_problems(sample_engine, response, settings.answer.answer_max_words)
 
 
 def test_answers_about_a_named_council_cite_only_its_minutes(corpus_engine: Engine) -> None:

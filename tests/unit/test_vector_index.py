@@ -34,20 +34,20 @@ def indexes(vectors: np.ndarray) -> dict[str, faiss.Index]:
 
 def test_auto_picks_by_size() -> None:
     settings = Settings(index_type="auto", ann_min_passages=1000, ivfpq_min_passages=50_000)
-    assert choose_index_type(999, settings) == "flat"
-    assert choose_index_type(1000, settings) == "ivf"
-    assert choose_index_type(49_999, settings) == "ivf"
-    assert choose_index_type(50_000, settings) == "ivfpq"
+    assert choose_index_type(999, settings.index) == "flat"
+    assert choose_index_type(1000, settings.index) == "ivf"
+    assert choose_index_type(49_999, settings.index) == "ivf"
+    assert choose_index_type(50_000, settings.index) == "ivfpq"
 
 
 @pytest.mark.parametrize("kind", INDEX_TYPES)
 def test_an_explicit_kind_is_honoured(kind: str) -> None:
-    assert choose_index_type(5000, Settings(index_type=kind)) == kind
-    assert choose_index_type(5_000_000, Settings(index_type=kind)) == kind
+    assert choose_index_type(5000, Settings(index_type=kind).index) == kind
+    assert choose_index_type(5_000_000, Settings(index_type=kind).index) == kind
 
 
 def test_too_few_vectors_to_train_fall_back_to_exact() -> None:
-    assert choose_index_type(10, Settings(index_type="ivfpq")) == "flat"
+    assert choose_index_type(10, Settings(index_type="ivfpq").index) == "flat"
     with pytest.raises(ValueError, match="at least"):
         build_vector_index(np.eye(10, 16, dtype=np.float32), "ivf")
 
