@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import SAMPLE_CORPUS
+from support import SAMPLE_CORPUS
 
 from minutes_qa.index.embedding import Embedder
 from minutes_qa.index.ingest import ingest

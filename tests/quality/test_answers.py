@@ -24,7 +24,6 @@ from minutes_qa.rag.answer import ABSTAIN_MESSAGE, MISSING_PART_PREFIX, AnswerWe
 from minutes_qa.rag.contract import AskResponse
 from minutes_qa.rag.engine import Engine
 
-
 WORKFORCE_QUESTION = "What did the board say about workforce risk?"
 OFF_TOPIC = ("What is the capital of France?", "Who won the 1966 football World Cup?")
 ASK_KEYS = {

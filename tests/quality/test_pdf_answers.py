@@ -11,7 +11,7 @@ import json
 import re
 
 import pytest
-from conftest import REPO, SHARED_CORPUS
+from support import REPO, SHARED_CORPUS
 
 from minutes_qa.index.embedding import Embedder
 from minutes_qa.index.ingest import ingest

@@ -2,7 +2,7 @@
 
 Relevance is span overlap (``eval.relevance``); hit@k and citation precision come from
 ``eval.metrics``, so these figures are the ones ``minutes eval`` reports. The answers are the
-ones ``test_answers`` checked (asked once per session through :func:`test_answers.ask_cached`).
+ones ``test_answers`` checked (asked once per session through :func:`support.ask_cached`).
 
 Floors are what the lead measured; a drop below one is a regression to investigate, not a
 number to lower.
@@ -11,8 +11,8 @@ number to lower.
 from __future__ import annotations
 
 import pytest
-from conftest import SHARED_EVAL
-from test_answers import ASK_K, ask_cached
+from support import SHARED_EVAL
+from support import ASK_K, ask_cached
 
 from minutes_qa.eval.metrics import QuestionResult, score_config
 from minutes_qa.eval.questions import load_questions

@@ -33,7 +33,7 @@ from minutes_qa.eval.metrics import score_config
 from minutes_qa.eval.report import build_report, calibration_output, load_report, render_markdown, write_reports
 from minutes_qa.eval.runner import EvalError, HttpBackend
 from minutes_qa.rag.evidence import EvidenceFeatures, evidence_probability
-from test_eval_metrics import GOLD_A, HIT_A, make_question, make_result
+from support import GOLD_A, HIT_A, make_question, make_result
 
 
 def samples(answerable: list[float | None], unanswerable: list[float | None]) -> list[EvidenceSample]:

@@ -6,7 +6,7 @@ from minutes_qa.eval.failures import FIGURES, expected_answer, failures_by_figur
 from minutes_qa.eval.metrics import score_config
 from minutes_qa.eval.questions import Question
 from minutes_qa.eval.report import build_report
-from test_eval_metrics import GOLD_A, HIT_A, MISS, make_question, make_result
+from support import GOLD_A, HIT_A, MISS, make_question, make_result
 
 META = {"question_files": ["set.jsonl"], "corpus": ["corpus"], "api": None, "configs": ["hybrid"], "k": 10}
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import math
 
 import pytest
+from support import HIT_A, HIT_AB, HIT_B, MISS, make_question, make_result
 
 from minutes_qa.eval.metrics import (
-    QuestionResult,
     direct_answer_counts,
     followup_figures,
     judgements,
@@ -17,74 +17,6 @@ from minutes_qa.eval.metrics import (
     score_config,
     summarise,
 )
-from minutes_qa.eval.questions import GoldQuote, Question
-from minutes_qa.eval.relevance import GoldSpan
-from minutes_qa.rag.contract import AskResponse, Citation, DirectAnswer, Passage, Source
-
-# Gold quotes live in "a.txt" at [100, 200) and [300, 400); anything in "z.txt" is irrelevant.
-GOLD_A = GoldSpan(0, "a.txt", 100, 200)
-GOLD_B = GoldSpan(1, "a.txt", 300, 400)
-HIT_A = ("a.txt", 90, 150)
-HIT_B = ("a.txt", 350, 450)
-HIT_AB = ("a.txt", 150, 350)
-MISS = ("z.txt", 0, 100)
-
-
-def make_question(
-    question_id: str, gold_count: int, type_: str = "factoid", keywords: tuple[str, ...] = ()
-) -> Question:
-    answerable = gold_count > 0
-    return Question(
-        id=question_id,
-        question=f"question {question_id}",
-        type=type_ if answerable else "unanswerable",
-        answerable=answerable,
-        gold=tuple(GoldQuote("a.txt", f"quote {index}") for index in range(gold_count)),
-        answer="",
-        keywords=keywords,
-        source=f"test.jsonl:{question_id}",
-    )
-
-
-def make_result(
-    question: Question,
-    ranking: list[tuple[str, int, int]],
-    cited: list[int] = (),
-    answer: str = "an answer",
-    abstained: bool = False,
-    latency_ms: float = 10.0,
-    passage_ids: list[str] | None = None,
-    direct: str | None = None,
-) -> QuestionResult:
-    """A result whose passages are ``ranking`` in order and whose citations point at ranks ``cited`` (1-based).
-
-    ``direct`` is the text of a direct answer quoted from citation [1].
-    """
-    ids = passage_ids or [f"p{rank}" for rank in range(1, len(ranking) + 1)]
-    passages = [
-        Passage(
-            id=ids[rank - 1],
-            rank=rank,
-            score=1.0 / rank,
-            text="text",
-            source=Source(doc_id=file, file=file, start=start, end=end),
-        )
-        for rank, (file, start, end) in enumerate(ranking, start=1)
-    ]
-    citations = [
-        Citation(n=n, passage_id=ids[rank - 1] if rank > 0 else "unknown", quote="q")
-        for n, rank in enumerate(cited, start=1)
-    ]
-    spans = (GOLD_A, GOLD_B)[: len(question.gold)]
-    response = AskResponse(
-        question=question.question,
-        answer=answer,
-        abstained=abstained,
-        direct_answer=DirectAnswer(text=direct, citation=1) if direct is not None else None,
-        citations=citations,
-        passages=passages,
-    )
-    return QuestionResult(question=question, spans=spans, response=response, latency_ms=latency_ms)
 
 
 def test_perfect_run_scores_one_everywhere() -> None:

@@ -6,11 +6,12 @@ import json
 from pathlib import Path
 
 import pytest
+from support import REPO
 
 from minutes_qa.eval.questions import QUESTION_TYPES, QuestionFileError, load_questions
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-SAMPLE_QUESTIONS = Path(__file__).resolve().parents[1] / "eval" / "sample_questions.jsonl"
+SHARED = REPO.parent / "shared"
+SAMPLE_QUESTIONS = REPO / "eval" / "sample_questions.jsonl"
 
 
 def good(**changes: object) -> dict:

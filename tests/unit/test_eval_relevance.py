@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from support import REPO
 
 from minutes_qa.eval.questions import GoldQuote, Question, load_questions
 from minutes_qa.eval.relevance import (
@@ -17,7 +18,7 @@ from minutes_qa.eval.relevance import (
     overlaps,
 )
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = REPO
 SHARED = ROOT.parent / "shared"
 
 

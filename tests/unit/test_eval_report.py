@@ -23,7 +23,7 @@ from minutes_qa.eval.report import (
     summary_table,
     write_reports,
 )
-from test_eval_metrics import GOLD_A, HIT_A, MISS, make_question, make_result
+from support import GOLD_A, HIT_A, MISS, make_question, make_result
 
 META = {"question_files": ["set.jsonl"], "corpus": ["corpus"], "api": None, "configs": ["dense", "hybrid"], "k": 10}
 

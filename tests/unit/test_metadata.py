@@ -8,12 +8,13 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from support import REPO
 
 from minutes_qa.index.errors import SidecarError
 from minutes_qa.index.metadata import load_sidecar, parse_metadata
 from minutes_qa.index.records import DocumentMetadata
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+CORPUS = REPO.parent / "shared" / "corpus"
 SEEDS = CORPUS / "seeds"
 DEV = CORPUS / "dev"
 DEV_FILES = sorted(DEV.glob("*.txt"))

@@ -13,7 +13,7 @@ from functools import cache
 from pathlib import Path
 
 import pytest
-from conftest import REPO, SHARED_CORPUS
+from support import REPO, SHARED_CORPUS
 
 from minutes_qa.eval.questions import Question, load_questions
 from minutes_qa.eval.relevance import locate_quote

@@ -8,7 +8,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from conftest import SHARED_CORPUS
+from support import REPO, SHARED_CORPUS
 from fpdf import FPDF
 from fpdf.enums import EncryptionMethod
 from pypdf import PdfReader
@@ -18,7 +18,7 @@ from minutes_qa.index.readers import SUPPORTED_SUFFIXES, read_file
 from minutes_qa.index.records import Document
 from minutes_qa.index.sentences import split_sentences
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+CORPUS = REPO.parent / "shared" / "corpus"
 CORPUS_FILES = sorted(CORPUS.glob("seeds/*.txt")) + sorted(CORPUS.glob("dev/*.txt"))
 
 PAGE_ONE = "Apologies were received from Councillor Baker."

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from support import REPO
 
 from minutes_qa.index.embedding import Embedder
 from minutes_qa.index.ingest import ingest
@@ -14,7 +15,7 @@ from minutes_qa.rag.contract import Filters
 from minutes_qa.rag.engine import Engine
 from minutes_qa.rag.references import formal_reference, minute_number
 
-SHARED_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+SHARED_CORPUS = REPO.parent / "shared" / "corpus"
 HEREFORDSHIRE = DocumentMetadata(
     council="Herefordshire Council", committee="Health and Wellbeing Board", meeting_date="2018-02-13",
     item_number="150", title="Improving health and wellbeing",
