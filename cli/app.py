@@ -149,7 +149,7 @@ def ask(
     turns = []
     if history is not None:
         try:
-            turns = read_history_file(history, _settings(index).max_history_turns)
+            turns = read_history_file(history, _settings(index).retrieval.max_history_turns)
         except HistoryFileError as error:
             raise _fail(str(error)) from error
     _run_query(
