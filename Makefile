@@ -12,7 +12,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install models run index ask test browser bench clean
+.PHONY: install models run index ask test lint browser bench clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PYTHON) || python3 -m venv $(VENV)
@@ -45,6 +45,11 @@ browser:
 
 test: install models browser
 	$(VENV)/bin/pytest
+
+# ruff (style, likely bugs) and mypy (types) over the project, both clean; CI runs it before the tests.
+lint: install
+	$(VENV)/bin/ruff check .
+	$(PYTHON) scripts/typecheck.py
 
 bench: install
 	$(PYTHON) benchmarks/bench_ingest.py
