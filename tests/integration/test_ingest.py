@@ -25,7 +25,7 @@ from minutes_qa.index.embedding import Embedder
 from minutes_qa.index.errors import IndexMismatch, WritePathError
 from minutes_qa.index.ingest import IngestReport, document_id, ingest
 from minutes_qa.index.pause_hook import PAUSE_ENV, PAUSE_MARKER
-from minutes_qa.index.store import SETTING_OF_FIELD, IndexReader, current_generation, read_manifest
+from minutes_qa.index.store import IndexReader, current_generation, read_manifest
 from minutes_qa.cli.app import app
 from minutes_qa.settings import Settings
 from minutes_qa.rag.contract import Filters
@@ -248,12 +248,6 @@ def test_missing_folder_raises_a_clear_error(tmp_path: Path, settings: Settings,
     assert current_generation(tmp_path / "index") is None
 
 
-def test_cli_ingest_of_a_missing_folder_fails_cleanly(tmp_path: Path) -> None:
-    missing = CliRunner().invoke(app, ["ingest", str(tmp_path / "nowhere"), "--index", str(tmp_path / "index")])
-    assert missing.exit_code == 2
-    assert "Not found" in missing.output and "Traceback" not in missing.output
-
-
 # --- duplicates ------------------------------------------------------------------------------
 
 
@@ -264,7 +258,6 @@ def passage_chunks(engine: Engine, passage) -> list:
         chunk for chunk in engine.reader.chunks
         if chunk.doc_id == source.doc_id and source.start <= chunk.start and chunk.end <= source.end
     ]
-
 
 
 def assert_no_repeats(engine: Engine, queries: tuple[str, ...]) -> None:
@@ -380,12 +373,6 @@ def test_ingest_into_an_index_of_another_chunker_says_to_rebuild(
     assert f"chunker_version={CHUNKER_VERSION}" in message and "--index NEW_DIR" in message
     assert f"delete {index_dir} and ingest again" in message and "MINUTES_CHUNKER" not in message
     assert current_generation(index_dir) == generation
-
-
-def test_mismatch_messages_name_real_settings() -> None:
-    assert SETTING_OF_FIELD
-    for variable in SETTING_OF_FIELD.values():
-        assert variable.removeprefix("MINUTES_").lower() in Settings.model_fields, variable
 
 
 def test_index_info_command(sample_index: Path, settings: Settings) -> None:

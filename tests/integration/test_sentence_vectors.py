@@ -18,7 +18,7 @@ from support import SAMPLE_CORPUS
 
 from minutes_qa.index.embedding import Embedder
 from minutes_qa.index.ingest import ingest
-from minutes_qa.index.sentence_store import OFFSETS_FILE, SPANS_FILE, VECTORS_FILE, chunk_sentence_spans
+from minutes_qa.index.sentence_store import OFFSETS_FILE, SPANS_FILE, VECTORS_FILE
 from minutes_qa.index.store import IndexReader, current_generation, load_contents, read_manifest
 from minutes_qa.settings import Settings
 from minutes_qa.rag.engine import Engine
@@ -99,21 +99,6 @@ def test_ask_embeds_only_the_question(sample_engine: Engine, monkeypatch: pytest
     response = sample_engine.ask(QUESTION)
     assert not response.abstained and response.citations
     assert all(count == 1 for count in embedded)
-
-
-def test_sentence_spans_of_overlapping_chunks_are_kept_once() -> None:
-    from minutes_qa.index.records import Chunk
-
-    text = "First point made. Second point made.\nThird point here. Fourth one."
-    chunks = [
-        Chunk("a-0", "a", 0, 0, 36, text[0:36], ""),
-        Chunk("a-1", "a", 1, 18, len(text), text[18:], ""),
-    ]
-    spans = chunk_sentence_spans(text, chunks)
-    assert [text[start:end] for start, end in spans.tolist()] == [
-        "First point made.", "Second point made.", "Third point here.", "Fourth one."
-    ]
-    assert spans.dtype == np.int32
 
 
 def test_incremental_ingest_carries_sentence_vectors_over(tmp_path: Path, settings: Settings, embedder: Embedder) -> None:

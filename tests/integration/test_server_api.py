@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import logging
 import time
-import typing
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -24,7 +23,6 @@ from minutes_qa.rag.engine import Engine, shared_embedder
 from minutes_qa.rag.retrieval import RETRIEVERS
 from minutes_qa.server.app import create_app
 from minutes_qa.server.background import background_server
-from minutes_qa.server.models import RetrieverName
 
 SAMPLE = REPO / "sample" / "corpus"
 HOSTILE_TEXT = """Meeting: 05/03/2021 - Licensing Committee (Item 7)
@@ -300,7 +298,3 @@ def test_docs_page_needs_no_network(service: Service) -> None:
     assert "https://" not in docs
     asset = docs.split('<script src="', 1)[1].split('"', 1)[0]
     assert service.client.get(asset).status_code == 200
-
-
-def test_retriever_choices_match_the_engine() -> None:
-    assert set(typing.get_args(RetrieverName)) == set(RETRIEVERS)

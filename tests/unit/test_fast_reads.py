@@ -19,11 +19,6 @@ def test_term_weights_carry_the_unseen_weight_and_score_as_a_plain_mapping() -> 
     assert TermWeights({}).unseen == 1.0
 
 
-def test_sample_index_idf_is_term_weights(sample_engine) -> None:
-    idf = sample_engine._generation.retriever.idf
-    assert isinstance(idf, TermWeights) and idf.unseen == max(idf.values())
-
-
 def test_generation_check_is_due_at_most_once_per_interval() -> None:
     now = [100.0]
     check = GenerationCheck(interval=1.0, clock=lambda: now[0])

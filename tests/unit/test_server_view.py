@@ -9,8 +9,7 @@ import re
 import pytest
 
 from minutes_qa.index.records import Document, DocumentMetadata, PageSpan
-from minutes_qa.rag.engine import Engine
-from minutes_qa.server.view import CONTENT_SECURITY_POLICY, InvalidSpan, Span, check_span, cited_heading, render_document_view
+from minutes_qa.server.view import CONTENT_SECURITY_POLICY, InvalidSpan, Span, check_span, render_document_view
 
 HOSTILE = (
     "\nMinutes of the Licensing Committee\n\n"
@@ -172,12 +171,3 @@ def test_a_pdf_passage_gives_its_pages() -> None:
 
     assert "<dt>Pages</dt><dd>1-2</dd>" in cited
     assert "<dd>Cabinet, pages 1-2</dd>" in cited
-
-
-def test_the_heading_comes_from_the_stored_passage_holding_the_offset(sample_engine: Engine) -> None:
-    reader = sample_engine.reader
-    chunk = next(chunk for chunk in reader.chunks if chunk.heading)
-
-    assert cited_heading(reader, chunk.doc_id, chunk.start) == chunk.heading
-    assert cited_heading(reader, "no-such-document", 0) == ""
-    assert cited_heading(reader, chunk.doc_id, 10**9) == ""

@@ -7,21 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from minutes_qa.index.store import IndexReader, current_generation
 from minutes_qa.index.vector_file import VectorFile
-
-
-def test_rows_of_a_real_index_match_np_load(sample_index: Path) -> None:
-    reader = IndexReader.open(sample_index)
-    try:
-        expected = np.load(current_generation(sample_index) / "vectors.npy")
-        rows = [5, 0, 5, len(expected) - 1, 1, 2, 3]
-        assert reader.vectors.shape == expected.shape and reader.vectors.dtype == expected.dtype
-        assert np.array_equal(reader.vectors[rows], expected[rows])
-        assert np.array_equal(reader.vectors[np.arange(len(expected))], expected)
-        assert reader.vectors[[]].shape == (0, expected.shape[1])
-    finally:
-        reader.close()
 
 
 @pytest.mark.parametrize("pattern", ["scattered", "most", "all", "descending"])

@@ -1,0 +1,12 @@
+"""The service's declared retriever choices match the engine's."""
+
+from __future__ import annotations
+
+import typing
+
+from minutes_qa.rag.retrieval import RETRIEVERS
+from minutes_qa.server.models import RetrieverName
+
+
+def test_retriever_choices_match_the_engine() -> None:
+    assert set(typing.get_args(RetrieverName)) == set(RETRIEVERS)
