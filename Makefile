@@ -1,4 +1,5 @@
-# minutes-qa: `make run` builds the sample index and starts the product; `make test` runs every test.
+# minutes-qa: `make run` builds the sample index and starts the product; `make test` runs every test,
+# `make test-fast` only tests/unit (pure logic: no model, index, server or browser; well under a minute).
 VENV      := .venv
 PYTHON    := $(VENV)/bin/python
 MINUTES   := $(VENV)/bin/minutes
@@ -12,7 +13,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install models run index ask test lint browser bench clean
+.PHONY: install models run index ask test test-fast lint browser bench clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PYTHON) || python3 -m venv $(VENV)
@@ -45,6 +46,9 @@ browser:
 
 test: install models browser
 	$(VENV)/bin/pytest
+
+test-fast: install
+	$(VENV)/bin/pytest tests/unit -q
 
 # ruff (style, likely bugs) and mypy (types) over the project, both clean; CI runs it before the tests.
 lint: install
