@@ -37,7 +37,7 @@ from rich.table import Table
 
 from minutes_qa.index import vector_index
 from minutes_qa.index.keywords import keyword_tokens
-from minutes_qa.index.sentences import split_sentences
+from minutes_qa.text.sentences import split_sentences
 from minutes_qa.settings import Settings
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))

@@ -1,4 +1,4 @@
-"""Sentence splitting: the hand-written splitter (index/sentences.py) against pysbd.
+"""Sentence splitting: the hand-written splitter (minutes_qa/text/sentences.py) against pysbd.
 
 Sentence boundaries decide what an answer can quote, so the splitters are judged on the gold
 quotes of the shared question sets (``eval/*.jsonl``), which are usually whole sentences or
@@ -34,11 +34,11 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from minutes_qa.index.readers import read_file
-from minutes_qa.index.sentences import split_sentences, trim_span
+from minutes_qa.text.sentences import split_sentences, trim_span
 
 try:
     import pysbd
-except ImportError:  # only this benchmark uses it: the product keeps index/sentences.py
+except ImportError:  # only this benchmark uses it: the product keeps minutes_qa/text/sentences.py
     raise SystemExit("This benchmark compares against pysbd: install it with `.venv/bin/pip install pysbd`.") from None
 
 DEFAULT_SHARED = Path(__file__).resolve().parents[1].parent / "shared"
@@ -210,7 +210,7 @@ def main() -> None:
           f" ({missing} not found in the reader's text)\n")
 
     runs = [
-        ("index.sentences", split_sentences),
+        ("text.sentences", split_sentences),
         ("pysbd (whole text)", PysbdSplitter(by_line=False)),
         ("pysbd (line by line)", PysbdSplitter(by_line=True)),
     ]
@@ -230,8 +230,8 @@ def main() -> None:
           "'inexact': pysbd spans that did not slice to their sentence)\n")
 
     for name in ("pysbd (line by line)", "pysbd (whole text)"):
-        print(f"Disagreements, index.sentences vs {name} (seeded sample):")
-        for who, context in disagreements(documents, splits["index.sentences"], splits[name], args.sample):
+        print(f"Disagreements, text.sentences vs {name} (seeded sample):")
+        for who, context in disagreements(documents, splits["text.sentences"], splits[name], args.sample):
             print(f"  {who}  {context}")
         print()
 

@@ -14,10 +14,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date
+
+from minutes_qa.text.dates import MONTHS, human_date, month_pattern
+from minutes_qa.text.sentences import split_lines, split_sentences
 
 from .records import Chunk, Document, DocumentMetadata
-from .sentences import split_sentences
 
 # Raised whenever the passages made from the same file change (2: whole item titles, numbered
 # decisions inside items, and the PDF reader's rebuilt paragraphs): an incremental ingest refuses
@@ -34,10 +35,7 @@ _ITEM_MARKER = re.compile(r"^(Meeting:\s|Agenda item$|Issue - meetings$)")
 _NUMBERED_LINE = re.compile(r"^\d{1,3}[a-z]?\.?\s+(?P<title>[A-Z][^.!?]{3,200})$")
 # The link to the item's report, "pdf icon PDF 259 KB": only item titles carry it.
 _REPORT_LINK = re.compile(r"(?:^|\s)PDF\s+[\d.]+\s*[KM]B$")
-_DATE_LINE = re.compile(
-    r"^\d{1,2}(st|nd|rd|th)?\s+(January|February|March|April|May|June|July|August|September|October|"
-    r"November|December)\b"
-)
+_DATE_LINE = re.compile(rf"^\d{{1,2}}(st|nd|rd|th)?\s+({month_pattern(MONTHS)})\b")
 # Words a title leaves in lower case ("Review of the Medium Term Financial Strategy").
 _MINOR_WORDS = frozenset("a an and as at by for from in into of on or the to with".split())
 # Page furniture that opens an item page but names nothing.
@@ -47,7 +45,6 @@ _SECTION_HEADING = re.compile(
     r"Background:?|Recommendations?:?|Reasons? for (the )?decision:?|Additional documents:?|"
     r"Alternative options considered:?|Declarations? of interest:?|Apologies( for absence)?:?)$"
 )
-_BULLET = re.compile(r"^([·•▪●◦‣∙\-*–]|\(?[a-z0-9ivx]{1,4}\)|\d{1,2}\.)\s")
 _MIN_SECTION_TOKENS = 48
 _MAX_HEADER_TOKENS = 48
 
@@ -114,17 +111,6 @@ def contextual_header(metadata: DocumentMetadata) -> str:
     return ". ".join(part.strip() for part in parts if part and part.strip())
 
 
-def human_date(iso_date: str | None) -> str | None:
-    """'2018-02-13' -> '13 February 2018'; passes through what it cannot read."""
-    if not iso_date:
-        return None
-    try:
-        parsed = date.fromisoformat(iso_date)
-    except ValueError:
-        return iso_date
-    return f"{parsed.day} {parsed:%B %Y}"
-
-
 def _fit_header(header: str, count_tokens: TokenCounter) -> str:
     words = header.split()
     while words and count_tokens([" ".join(words)])[0] > _MAX_HEADER_TOKENS:
@@ -140,7 +126,7 @@ def _embed_text(header: str, text: str) -> str:
 def _units(text: str, count_tokens: TokenCounter, budget: int) -> list[_Unit]:
     """Sentences of every line, classified, with their token counts (without special tokens)."""
     raw: list[tuple[int, int, bool, bool, bool, bool]] = []
-    line_spans = split_sentences_by_line(text)
+    line_spans = split_lines(text)
     lines = [text[start:end] for start, end in line_spans]
     for number, (line_start, line_end) in enumerate(line_spans):
         line = lines[number]
@@ -165,18 +151,6 @@ def _units(text: str, count_tokens: TokenCounter, budget: int) -> list[_Unit]:
             units.append(_Unit(piece_start, piece_end, piece_tokens, starts_item, starts_section, heading_line, in_body))
             starts_item = starts_section = False
     return units
-
-
-def split_sentences_by_line(text: str) -> list[tuple[int, int]]:
-    """Non-blank lines of ``text`` as trimmed spans."""
-    spans = []
-    for match in re.finditer(r"[^\n]+", text):
-        line = match.group(0)
-        stripped = line.strip()
-        if stripped:
-            offset = line.index(stripped[0])
-            spans.append((match.start() + offset, match.start() + offset + len(stripped)))
-    return spans
 
 
 def is_heading(line: str) -> bool:
@@ -212,11 +186,14 @@ def _is_item_title(line: str, previous: str = "", following: str = "") -> bool:
 
 
 def _looks_like_heading(line: str) -> bool:
-    """A short line without closing punctuation that is not a bullet: a sub-heading."""
+    """A short capitalised line without closing punctuation: a sub-heading.
+
+    A list item is never one: its marker (a bullet, a bracket, a digit, a lower-case letter) is
+    not a capital.
+    """
     return (
         len(line) <= 90
         and not line.rstrip().endswith((".", ",", ";", ":", "?", "!"))
-        and not _BULLET.match(line)
         and line[:1].isupper()
         and len(line.split()) <= 12
     )

@@ -12,6 +12,8 @@ import re
 from datetime import date
 from pathlib import Path
 
+from minutes_qa.text.dates import MONTH_NUMBERS, month_pattern
+
 from .errors import SidecarError
 from .records import DocumentMetadata
 
@@ -20,23 +22,12 @@ _SIDECAR_KEYS = frozenset({"file", "url", "council", "committee", "meeting_date"
 
 # --- dates --------------------------------------------------------------------------------
 
-_MONTHS = {
-    name: number
-    for number, names in enumerate(
-        (("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"),
-         ("may",), ("june", "jun"), ("july", "jul"), ("august", "aug"),
-         ("september", "sep", "sept"), ("october", "oct"), ("november", "nov"),
-         ("december", "dec")),
-        start=1,
-    )
-    for name in names
-}
 _NUMERIC_DATE = r"\d{1,2}/\d{1,2}/\d{4}"
 # "Thursday, 21st July, 2011", "Monday 25 September 2017", "21 July 2011"
 _WORD_DATE = (
     r"(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day,?\s+)?"
     r"\d{1,2}(?:st|nd|rd|th)?\s+"
-    r"(?:" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?,?\s+\d{4}"
+    r"(?:" + month_pattern(MONTH_NUMBERS) + r")\.?,?\s+\d{4}"
 )
 _ANY_DATE = f"(?:{_NUMERIC_DATE}|{_WORD_DATE})"
 _TIME = r"(?:,?\s+\d{1,2}(?:[.:]\d{2})?\s*[ap]\.?m\.?)?"
@@ -279,9 +270,9 @@ def _parse_date(raw: str | None) -> str | None:
         day, month, year = (int(part) for part in numeric.groups())
     else:
         worded = re.search(r"(\d{1,2})(?:st|nd|rd|th)?\s+([A-Za-z]+)\.?,?\s+(\d{4})", raw)
-        if worded is None or worded[2].lower() not in _MONTHS:
+        if worded is None or worded[2].lower() not in MONTH_NUMBERS:
             return None
-        day, month, year = int(worded[1]), _MONTHS[worded[2].lower()], int(worded[3])
+        day, month, year = int(worded[1]), MONTH_NUMBERS[worded[2].lower()], int(worded[3])
     try:
         return date(year, month, day).isoformat()
     except ValueError:

@@ -24,8 +24,9 @@ from pathlib import Path
 
 import numpy as np
 
+from minutes_qa.text.sentences import split_sentences
+
 from .records import Chunk, Document
-from .sentences import split_sentences
 from .vector_file import VectorFile
 
 SPANS_FILE = "sentences.npy"

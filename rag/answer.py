@@ -12,9 +12,11 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from minutes_qa.index.chunking import human_date
 from minutes_qa.index.keywords import keyword_tokens
 from minutes_qa.settings import AnswerSettings
+from minutes_qa.text.dates import human_date
+from minutes_qa.text.labels import meeting_label
+from minutes_qa.text.markers import BRACKETED, BULLET, NUMBER, SECTION_NUMBER
 
 from .answer_kinds import AnswerKind, Expectation, expected_answer, holds_answer
 from .contract import Citation, DirectAnswer, Passage
@@ -27,8 +29,10 @@ from .units import Unit, answer_units
 SpanScorer = Callable[[Sequence[tuple[Passage, int, int]]], Sequence[float]]
 """Scores spans ``(passage, start, end)`` of passage texts against the question (cosine similarity)."""
 
-# A list marker before a sentence ("·", "(b)", "2.", "10.1"); a bare number ("79 children") is not one.
-_LEADING_MARKER = re.compile(r"^([·•▪●◦‣∙\-*–]|\(?[a-z0-9ivx]{1,4}\)|\d{1,2}(\.\d{1,2})+\.?|\d{1,2}\.)\s+")
+# A list marker before a sentence ("·", "(b)", "2.", "10.1"), dropped when the sentence is shown.
+# Narrower than the answer units' reading of a list line: what is dropped must be a marker, never
+# words, so a bare number ("79 children") and "b." (an initial, "J. Smith") stay.
+_LEADING_MARKER = re.compile(rf"^(?:{BULLET}|{BRACKETED}\)|{SECTION_NUMBER}\.?|{NUMBER}\.)\s+")
 ABSTAIN_MESSAGE = "The minutes I have don't cover this."
 MISSING_PART_PREFIX = "The minutes I have don't say"
 
@@ -280,7 +284,10 @@ def _render(question: _Question, chosen: list[_Candidate], missing: list[str]) -
             number_of[candidate.where] = number
             citations.append(Citation(n=number, passage_id=candidate.passage.id, quote=candidate.quote))
             sentences.append(f"{display(candidate.quote)} [{number}]")
-        label = meeting_label(group[0].passage)
+        source = group[0].passage.source
+        label = meeting_label(
+            committee=source.committee, title=source.title, meeting_date=source.meeting_date, council=source.council
+        )
         paragraphs.append((f"{label}: " if label else "") + " ".join(sentences))
     direct = _direct(question, chosen, number_of)
     if direct is not None:
@@ -322,17 +329,6 @@ def _group_order(group: list[_Candidate]) -> tuple:
 
 def _negated(iso_date: str) -> tuple[int, ...]:
     return tuple(-int(part) for part in re.findall(r"\d+", iso_date))
-
-
-def meeting_label(passage: Passage) -> str:
-    """'Health and Wellbeing Board, 13 February 2018 (Herefordshire Council)' from what the source knows."""
-    source = passage.source
-    name = source.committee or source.title
-    when = human_date(source.meeting_date)
-    label = ", ".join(part for part in (name, when) if part)
-    if source.council and source.council not in label:
-        label = f"{label} ({source.council})" if label else source.council
-    return label
 
 
 def display(quote: str) -> str:

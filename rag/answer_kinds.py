@@ -16,6 +16,7 @@ from functools import lru_cache
 from importlib import resources
 
 from minutes_qa.index.keywords import keyword_tokens
+from minutes_qa.text.dates import MONTH_NUMBERS, month_pattern
 
 
 class AnswerKind(Enum):
@@ -100,10 +101,7 @@ _NUMBER_WORD = re.compile(
     r"million|billion|dozen)\b",
     re.I,
 )
-_MONTHS = (
-    r"January|February|March|April|May|June|July|August|September|October|November|December|"
-    r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec"
-)
+_MONTHS = month_pattern(MONTH_NUMBERS)
 _DATE = re.compile(
     rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{_MONTHS})\.?(?:\s+\d{{4}})?\b|\b(?:{_MONTHS})\s+\d{{4}}\b|"
     r"\b(?:spring|summer|autumn|winter|end of|early|late|mid)[\s-]+\d{4}\b|\b\d{1,2}/\d{1,2}/\d{2,4}\b|"

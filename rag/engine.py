@@ -21,8 +21,9 @@ from minutes_qa.index.errors import IndexMismatch
 from minutes_qa.index.records import Document
 from minutes_qa.index.store import IndexReader, current_generation
 from minutes_qa.settings import EmbeddingSettings, Settings
+from minutes_qa.text.labels import meeting_label
 
-from .answer import ABSTAIN_MESSAGE, SpanScorer, compose_answer, meeting_label
+from .answer import ABSTAIN_MESSAGE, SpanScorer, compose_answer
 from .contract import AskResponse, Filters, Passage, SearchResponse, Source, Turn
 from .answer_kinds import expected_answer
 from .followup import resolve
@@ -342,8 +343,11 @@ def _suggestions(passages: list[Passage], filters: Filters | None) -> list[str]:
     """Where the nearest material is, and how to narrow or widen the question."""
     suggestions = []
     for passage in passages[:3]:
-        label = meeting_label(passage)
-        topic = passage.source.title
+        source = passage.source
+        label = meeting_label(
+            committee=source.committee, title=source.title, meeting_date=source.meeting_date, council=source.council
+        )
+        topic = source.title
         text = " — ".join(part for part in (label, topic) if part and part != label)
         suggestion = f"Nearest material: {text}"
         if text and suggestion not in suggestions:

@@ -17,11 +17,12 @@ Any other question starts a new topic and is left exactly as typed.
 
 from __future__ import annotations
 
-import calendar
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
+
+from minutes_qa.text.dates import MONTH_NUMBERS, month_pattern
 
 from .contract import Turn
 from .places import Places
@@ -96,7 +97,8 @@ _CLAUSE_VERBS = frozenset(
 _CLAUSE_STARTS = frozenset("the a an it they he she we there members councillors officers this these those".split())
 _PREPOSITIONS = frozenset("to in on at for from by with about into over of against before after".split())
 
-_MONTHS = "|".join(sorted((m.lower() for m in [*calendar.month_name[1:], *calendar.month_abbr[1:]]), key=len, reverse=True))
+# Without "Sept", as the question reader (rag/query.py): a date the follow-up carries over is one it reads.
+_MONTHS = month_pattern(name for name in MONTH_NUMBERS if name != "sept")
 _YEAR = r"(?:19[5-9]\d|20\d\d)"
 # "2019", "2019/20", "2024-25", "2019/2020", "February 2025", "June 2024-25".
 _DATE = re.compile(rf"(?<![\w/-])(?:(?:{_MONTHS})\s+)?{_YEAR}(?:\s*[/-]\s*(?:{_YEAR}|\d\d))?(?![\w/-])", re.I)

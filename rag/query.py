@@ -7,11 +7,14 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from minutes_qa.text.dates import MONTH_NUMBERS, month_pattern
+
 from .glossary import Glossary
 
-_MONTHS = {name.lower(): number for number, name in enumerate(calendar.month_name) if name}
-_MONTHS.update({name.lower(): number for number, name in enumerate(calendar.month_abbr) if name})
-_MONTH = "|".join(sorted(_MONTHS, key=len, reverse=True))
+# Full names and three-letter abbreviations. "Sept" is not read in questions (nor by the follow-up
+# reader): reading it would give some questions a date filter they never had, a change of its own.
+_MONTHS = {name: number for name, number in MONTH_NUMBERS.items() if name != "sept"}
+_MONTH = month_pattern(_MONTHS)
 _YEAR = r"(19[5-9]\d|20\d\d)"
 _WHEN = rf"(?:(?P<month>{_MONTH})\s+)?{_YEAR}"
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import re
 
-from minutes_qa.index.chunking import human_date
 from minutes_qa.index.records import DocumentMetadata
+from minutes_qa.text.dates import human_date
 
 # The chunker joins a heading path with this ("Item title › Minutes:").
 _PATH_SEPARATOR = " › "

@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
-from minutes_qa.index.chunking import human_date, is_heading
+from minutes_qa.index.chunking import is_heading
+from minutes_qa.text.dates import human_date
 
 from .contract import Citation, Passage
 

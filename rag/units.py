@@ -11,8 +11,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from minutes_qa.index.chunking import is_heading, split_sentences_by_line
-from minutes_qa.index.sentences import split_sentences
+from minutes_qa.index.chunking import is_heading
+from minutes_qa.text.markers import BRACKETED, BULLET, NUMBER
+from minutes_qa.text.sentences import split_lines, split_sentences
 
 # A sentence that announces what follows: it ends in a colon (":", ":-") or semicolon-introduced
 # list, or is a bare decision heading ("RESOLVED", "Agreed").
@@ -20,7 +21,10 @@ _ANNOUNCES = re.compile(r"(:\s*-?|\b(which|that|as follows|were|are|be|to|includ
 _DECISION_HEADING = re.compile(r"^\W*(resolved|agreed|decided|recommended|recommendations?)\b\W*(that)?\W*$", re.I)
 # "Minutes:" and other one- or two-word headings end in a colon without announcing a list.
 _MIN_LEAD_IN_WORDS = 3
-_LIST_MARKER = re.compile(r"^\s*([·•▪●◦‣∙\-*–]|\(?[a-z0-9ivx]{1,4}[).]|\d{1,2}(\.\d{1,2})*\.?)(\s+|$)")
+# Whether a line continues a lead-in's list. The widest reading of a marker: "b." and "iv." as
+# well as "(b)", any number with or without sub-numbers and full stop (a list numbered "1 ", "2 "
+# is still a list), and a marker alone on its line; a wrong guess only makes a unit longer.
+_LIST_MARKER = re.compile(rf"^\s*(?:{BULLET}|{BRACKETED}[).]|{NUMBER}(?:\.{NUMBER})*\.?)(?:\s+|$)")
 _UNFINISHED = re.compile(r"(,|\b(and|or|by|of|to|the|for|with|from|in|on|at|a|an|&))\s*$", re.I)
 _TERMINATED = re.compile(r"[.!?:;)\]]['\"’”]?\s*$")
 _MIN_WORDS = 4
@@ -41,7 +45,7 @@ def answer_units(text: str, max_words: int) -> list[Unit]:
     """The units of ``text`` in order. Heading lines are left out; a lead-in takes the list items
     that follow it (marked items on lines of their own) up to ``max_words`` words."""
     sentences = split_sentences(text)
-    lines = set(split_sentences_by_line(text))
+    lines = set(split_lines(text))
     units: list[Unit] = []
     position = 0
     while position < len(sentences):

@@ -2,7 +2,7 @@
 
 Beside the highlight it shows where the passage sits (the item's heading path, minute number and,
 for PDFs, page), its formal reference and a "Copy reference" button that copies the reference and
-the highlighted words in the same form as the web UI (``ui.render.reference_text``).
+the highlighted words in the same form as the web UI (``minutes_qa.text.quotes.reference_text``).
 
 Pure functions apart from :func:`cited_heading`, which reads the heading from the index. Minutes text and metadata are untrusted: every piece is
 passed through ``html.escape`` before it reaches the page, the original link is only made a
@@ -25,7 +25,7 @@ import numpy as np
 from minutes_qa.index.records import Document
 from minutes_qa.index.store import IndexReader
 from minutes_qa.rag.references import formal_reference, minute_number
-from minutes_qa.ui.render import reference_text
+from minutes_qa.text.quotes import reference_text
 
 _STYLE = """
 html { scroll-padding-top: 14rem; }

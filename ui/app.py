@@ -20,11 +20,12 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 import gradio as gr  # noqa: E402  (must follow the analytics switch above)
 
 from minutes_qa.settings import Settings  # noqa: E402
+from minutes_qa.text.dates import human_date  # noqa: E402
 
 from .accessibility import accessibility_head  # noqa: E402
 from .client import Answer, DocumentSummary, Facets, Filters, MinutesClient, ServiceError  # noqa: E402
 from .examples import MAX_EXAMPLES, example_questions  # noqa: E402
-from .render import Turn, announcement, history_of, human_date, render_conversation, suggestion  # noqa: E402
+from .render import Turn, announcement, history_of, render_conversation, suggestion  # noqa: E402
 from .style import CSS, theme  # noqa: E402
 
 TITLE = "Council minutes assistant"

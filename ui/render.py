@@ -11,19 +11,18 @@ import html
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+
+from minutes_qa.text.dates import human_date
+from minutes_qa.text.labels import meeting_label
+from minutes_qa.text.quotes import quote_words, reference_text
 
 from .client import Answer, Citation, Filters, Passage
 
 ABSTAIN_HEADING = "The minutes I have don't cover this."
 QUOTE_MAX_CHARS = 320
 _MARKER = re.compile(r"\[(\d+)\]")
-_LIST_BULLET = re.compile(r"^[·•▪●◦‣∙*–-]\s+")
 _UNSAFE_URL_CHARS = re.compile(r"[\s\x00-\x1f\x7f\"'<>`\\]")
-# What the service may drop from the start of a quote when it shows it ("·", "(iv)", "12.3."): one
-# token, never a colon (so a colon inside the quote is never taken for the heading's).
-_DROPPED_LIST_MARKER = re.compile(r"^[^\s:]+ $")
 
 
 @dataclass(frozen=True)
@@ -49,16 +48,6 @@ def history_of(turns: Sequence[Turn], limit: int) -> list[dict[str, str]]:
         if turn.answer is not None
     ]
     return answered[-limit:] if limit > 0 else []
-
-
-def reference_text(reference: str, quotes: Sequence[str]) -> str:
-    """What "Copy reference" puts on the clipboard: the reference, then each quote on its own line.
-
-    'Health and Wellbeing Board, 13 February 2018, minute 150, Herefordshire Council' + newline +
-    '“the quoted words”'. A quote is the exact minutes text with its white space folded (a line
-    break inside the minutes would break the pasted line) and a list bullet dropped.
-    """
-    return "\n".join([reference, *(f"“{_quote_words(quote)}”" for quote in quotes)])
 
 
 def source_reference(answer: Answer, citation: Citation) -> str:
@@ -190,17 +179,6 @@ def safe_url(url: str | None) -> str | None:
     return url
 
 
-def human_date(iso_date: str | None) -> str | None:
-    """'2018-02-13' -> '13 February 2018'; anything unreadable is shown as given."""
-    if not iso_date:
-        return None
-    try:
-        parsed = date.fromisoformat(iso_date)
-    except ValueError:
-        return iso_date
-    return f"{parsed.day} {parsed:%B %Y}"
-
-
 def answer_paragraphs(answer: Answer) -> list[str]:
     """The answer text's paragraphs, white space folded, less a first one that only repeats the direct answer.
 
@@ -219,29 +197,24 @@ def split_meeting_heading(paragraph: str, answer: Answer) -> tuple[str, str]:
 
     Without one it is ``("", paragraph)``.
 
-    The service writes each meeting's sentences as "<heading>: <sentence> [n] …", the sentence
-    being citation n's quote as shown (white space folded, a list marker dropped, first letter
-    capitalised, a full stop added). The heading is whatever stands before that sentence: it is
-    found from the quote, never rebuilt from the source's fields, so it is exactly the service's
-    ("Committee, 13 February 2018 (Some Council)" today, whatever it becomes).
+    The service writes each meeting's sentences as "<heading>: <sentence> [n] …", the heading
+    being :func:`minutes_qa.text.labels.meeting_label` of the source the paragraph first cites
+    ("Committee, 13 February 2018 (Some Council)"). The UI builds the same label from the same
+    fields of that source, so it recognises exactly the service's heading, council included.
     """
     first = _MARKER.search(paragraph)
     citation = next((c for c in answer.citations if first and c.n == int(first.group(1))), None)
-    if first is None or citation is None:
+    passage = answer.passage(citation.passage_id) if citation is not None else None
+    if passage is None:
         return "", paragraph
-    quote = _comparable(citation.quote)
-    # Earliest colon first: a quote may hold a colon of its own ("Resolved: that …").
-    for colon in re.finditer(": ", paragraph[: first.start()]):
-        shown = _comparable(paragraph[colon.end() : first.start()])
-        dropped = quote[: len(quote) - len(shown)]
-        if shown and quote.endswith(shown) and (not dropped or _DROPPED_LIST_MARKER.match(dropped)):
-            return paragraph[: colon.start()], paragraph[colon.end() :]
+    source = passage.source
+    label = meeting_label(
+        committee=source.committee, title=source.title, meeting_date=source.meeting_date, council=source.council
+    )
+    heading = " ".join(label.split())
+    if heading and paragraph.startswith(f"{heading}: "):
+        return heading, paragraph[len(heading) + 2 :]
     return "", paragraph
-
-
-def _comparable(text: str) -> str:
-    # A quote and the sentence shown for it differ only in spacing, case and a final full stop.
-    return " ".join(text.split()).rstrip(".").lower()
 
 
 def _answer_paragraph(paragraph: str, answer: Answer, links: dict[int, str | None], index: int) -> str:
@@ -407,13 +380,9 @@ def _filters_note(filters: Filters) -> str:
     return f'<div class="mqa-filters-note">Only {_e(", ".join(shown))}</div>' if shown else ""
 
 
-def _quote_words(quote: str) -> str:
-    return _LIST_BULLET.sub("", " ".join(quote.split()))
-
-
 def _shorten(quote: str) -> str:
     # Quotes are exact minutes text: fold white space and drop a list bullet for reading.
-    text = _quote_words(quote)
+    text = quote_words(quote)
     if len(text) <= QUOTE_MAX_CHARS:
         return text
     return text[:QUOTE_MAX_CHARS].rsplit(" ", 1)[0] + " …"

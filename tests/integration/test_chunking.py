@@ -14,15 +14,16 @@ from pathlib import Path
 import pytest
 from support import SAMPLE_CORPUS, SHARED_CORPUS
 
-from minutes_qa.index.chunking import chunk_document, contextual_header, human_date
+from minutes_qa.index.chunking import chunk_document, contextual_header
 from minutes_qa.index.embedding import Embedder
 from minutes_qa.index.ingest import document_id
 from minutes_qa.index.metadata import load_sidecar, parse_metadata
 from minutes_qa.index.readers import SUPPORTED_SUFFIXES, read_file
 from minutes_qa.index.records import Chunk, Document, DocumentMetadata
-from minutes_qa.index.sentences import split_sentences
 from minutes_qa.index.store import IndexReader
 from minutes_qa.settings import Settings
+from minutes_qa.text.dates import human_date
+from minutes_qa.text.sentences import split_sentences
 
 CORPUS_FOLDERS = (SHARED_CORPUS / "seeds", SHARED_CORPUS / "dev", SAMPLE_CORPUS)
 MEETING_LINE = re.compile(r"(?m)^Meeting:[^\n]*")

@@ -14,9 +14,10 @@ import pytest
 from support import ASK_K, SHARED_EVAL, ask_cached
 
 from minutes_qa.settings import Settings
-from minutes_qa.rag.answer import ABSTAIN_MESSAGE, MISSING_PART_PREFIX, AnswerWeights, meeting_label
-from minutes_qa.rag.contract import AskResponse
+from minutes_qa.rag.answer import ABSTAIN_MESSAGE, MISSING_PART_PREFIX, AnswerWeights
+from minutes_qa.rag.contract import AskResponse, Passage
 from minutes_qa.rag.engine import Engine
+from minutes_qa.text.labels import meeting_label
 
 WORKFORCE_QUESTION = "What did the board say about workforce risk?"
 OFF_TOPIC = ("What is the capital of France?", "Who won the 1966 football World Cup?")
@@ -39,6 +40,14 @@ ALL_QUESTIONS = load_question_records("seeds.jsonl", "dev.jsonl")
 @pytest.fixture(scope="module")
 def all_answers(corpus_engine: Engine) -> list[tuple[dict, AskResponse]]:
     return [(record, ask_cached(corpus_engine, record["question"])) for record in ALL_QUESTIONS]
+
+
+def _label(passage: Passage) -> str:
+    """The meeting heading the answer must give ``passage``'s sentences."""
+    source = passage.source
+    return meeting_label(
+        committee=source.committee, title=source.title, meeting_date=source.meeting_date, council=source.council
+    )
 
 
 def answer_problems(engine: Engine, response: AskResponse, max_words: int) -> list[str]:
@@ -102,7 +111,7 @@ def answer_problems(engine: Engine, response: AskResponse, max_words: int) -> li
             problems.append(f"uncited text in {paragraph[:80]!r}")
             continue
         passage = by_id.get(cited[0])
-        label = meeting_label(passage) if passage else ""
+        label = _label(passage) if passage else ""
         body = paragraph
         if label:
             if not paragraph.startswith(f"{label}: "):
@@ -133,7 +142,7 @@ def test_answers_stay_short(all_answers: list, settings: Settings) -> None:
     """Within the word budget, with slack only for meeting labels, the direct answer and the markers."""
     for record, response in all_answers:
         passages = {passage.id: passage for passage in response.passages}
-        labels = {meeting_label(passages[citation.passage_id]) for citation in response.citations}
+        labels = {_label(passages[citation.passage_id]) for citation in response.citations}
         words = len(response.answer.split()) - sum(len(label.split()) for label in labels)
         direct = len(response.direct_answer.text.split()) + 1 if response.direct_answer else 0
         assert words <= settings.answer.answer_max_words + direct + 2 * len(response.citations) + 16, record["id"]

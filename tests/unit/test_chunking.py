@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from minutes_qa.index.chunking import is_heading
-from minutes_qa.index.sentences import split_sentences
+from minutes_qa.text.sentences import split_sentences
 
 
 @pytest.mark.parametrize(

@@ -16,7 +16,7 @@ from pypdf import PdfReader
 from minutes_qa.index.errors import UnreadableFile
 from minutes_qa.index.readers import SUPPORTED_SUFFIXES, read_file
 from minutes_qa.index.records import Document
-from minutes_qa.index.sentences import split_sentences
+from minutes_qa.text.sentences import split_sentences
 
 CORPUS = REPO.parent / "shared" / "corpus"
 CORPUS_FILES = sorted(CORPUS.glob("seeds/*.txt")) + sorted(CORPUS.glob("dev/*.txt"))

@@ -144,7 +144,7 @@ def test_the_cited_passage_shows_heading_minute_reference_and_a_copy_button() ->
     assert "<dt>Heading</dt><dd>150 Improving health › Minutes:</dd>" in cited
     assert "<dt>Minute</dt><dd>150</dd>" in cited
     assert f"<dt>Reference</dt><dd>{reference}</dd>" in cited
-    # The same text as the web UI copies for that quote (ui.render.reference_text).
+    # The same text as the web UI copies for that quote (minutes_qa.text.quotes.reference_text).
     assert f'data-copy="{reference}\n\u201cThe board agreed the plan.\u201d" hidden>Copy reference</button>' in cited
     assert '<span id="copy-status" role="status"></span>' in cited
     assert "<section" not in render_document_view(doc, None, "")  # no citation, nothing to copy

@@ -10,16 +10,15 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from minutes_qa.ui.app import parse_filters, question_problem
-from minutes_qa.ui.client import Answer, Citation, DocumentSummary, Facets, Filters, Passage, Source
+from minutes_qa.contract import ABSTAIN_MESSAGE, AskResponse, Citation, DocumentSummary, Facets, Filters, Passage, RequestLimits, Source
+from minutes_qa.ui.app import ask_request
 from minutes_qa.ui.examples import example_questions
+from minutes_qa.text.quotes import reference_text
 from minutes_qa.ui.render import (
-    ABSTAIN_HEADING,
     Turn,
     announcement,
     citation_url,
     history_of,
-    reference_text,
     render_conversation,
     safe_url,
     source_reference,
@@ -59,7 +58,9 @@ REAL_ASK_JSON = json.dumps({
 })
 
 
-def _passage(text: str, *, start: int = 100, url: str | None = None, title: str = "Workforce", **source: str) -> Passage:
+def _passage(
+    text: str, *, start: int = 100, url: str | None = None, title: str | None = "Workforce", **source: str | None
+) -> Passage:
     return Passage(
         id="doc-1:0003",
         rank=1,
@@ -70,6 +71,7 @@ def _passage(text: str, *, start: int = 100, url: str | None = None, title: str 
             file="minutes.txt",
             start=start,
             end=start + len(text),
+            council=source.get("council"),
             committee=source.get("committee", "Health and Wellbeing Board"),
             meeting_date=source.get("meeting_date", "2018-02-13"),
             title=title,
@@ -79,8 +81,8 @@ def _passage(text: str, *, start: int = 100, url: str | None = None, title: str 
     )
 
 
-def _answer(passage: Passage, quote: str, answer_text: str) -> Answer:
-    return Answer(
+def _answer(passage: Passage, quote: str, answer_text: str) -> AskResponse:
+    return AskResponse(
         question="q",
         answer=answer_text,
         abstained=False,
@@ -119,7 +121,7 @@ def test_relative_view_url_is_joined_to_the_api_and_quote_missing_falls_back_to_
 def test_everything_from_the_service_is_escaped() -> None:
     passage = _passage(HOSTILE, url="javascript:alert(3)", title="<b>Item</b>", committee="<i>Board</i>")
     answer = _answer(passage, HOSTILE, HOSTILE + " [1]")
-    abstained = Answer(question="q", answer="x", abstained=True, suggestions=[HOSTILE])
+    abstained = AskResponse(question="q", answer="x", abstained=True, citations=[], passages=[], suggestions=[HOSTILE])
 
     html = render_conversation(
         [Turn(HOSTILE, Filters(committee="<u>x</u>"), answer=answer), Turn("q2", Filters(), answer=abstained),
@@ -152,14 +154,14 @@ def test_original_minutes_link_shown_when_url_is_http() -> None:
 
 
 def test_abstention_shows_the_honest_message_and_unique_suggestions() -> None:
-    answer = Answer(
-        question="What is the capital of France?", answer="The minutes I have don't cover this.", abstained=True,
+    answer = AskResponse(
+        question="What is the capital of France?", answer=ABSTAIN_MESSAGE, abstained=True, citations=[], passages=[],
         suggestions=["Nearest material: Workforce", "Nearest material: Workforce", "Try naming the committee."],
     )
 
     html = render_conversation([Turn(answer.question, Filters(), answer=answer)], API)
 
-    assert ABSTAIN_HEADING.replace("'", "&#x27;") in html
+    assert ABSTAIN_MESSAGE.replace("'", "&#x27;") in html
     assert html.count("Nearest material: Workforce") == 1 and "Try naming the committee." in html
 
 
@@ -175,11 +177,11 @@ def test_pending_and_error_turns_and_filters_note() -> None:
 
 def test_a_live_region_announces_what_the_newest_turn_brought() -> None:
     answer = Answer.model_validate_json(REAL_ASK_JSON)
-    abstained = Answer(question="q", answer=ABSTAIN_HEADING, abstained=True)
+    abstained = AskResponse(question="q", answer=ABSTAIN_MESSAGE, abstained=True, citations=[], passages=[])
 
     assert announcement(Turn("q", Filters())) == "Searching the minutes…"
     assert announcement(Turn("q", Filters(), error="The service is down.")) == "No answer. The service is down."
-    assert announcement(Turn("q", Filters(), answer=abstained)) == ABSTAIN_HEADING
+    assert announcement(Turn("q", Filters(), answer=abstained)) == ABSTAIN_MESSAGE
     spoken = announcement(Turn("q", Filters(), answer=answer))
     assert spoken.startswith("Answer: the two Health and Wellbeing Chairs. From the minutes, 1 source: ")
     assert "co-chaired" in spoken and "[1]" not in spoken
@@ -243,22 +245,35 @@ def test_the_meeting_heading_is_the_services_own_council_included() -> None:
     ) in html
 
 
+CABINET = {"committee": "Cabinet", "meeting_date": "2018-05-01"}
+
+
 @pytest.mark.parametrize(
-    ("quote", "paragraph", "heading"),
+    ("quote", "source", "paragraph", "heading"),
     [
         # A colon inside the quoted sentence is not a heading, with or without one before it.
-        ("Resolved: that the budget be approved", "Resolved: that the budget be approved. [1]", ""),
-        ("Resolved: that the budget be approved", "Cabinet, 1 May 2018: Resolved: that the budget be approved. [1]",
-         "Cabinet, 1 May 2018"),
-        # A heading may hold a colon of its own (an item title), and the quote a list marker the service drops.
-        ("(iv) the fees would rise", "Item 5: Fees, 1 May 2018 (York Council): The fees would rise. [1]",
-         "Item 5: Fees, 1 May 2018 (York Council)"),
-        ("Note: fees were discussed", "Note: fees were discussed [1]", ""),
-        ("12.10.3. Fees: the fees would rise", "Cabinet: Fees: the fees would rise. [1]", "Cabinet"),
+        ("Resolved: that the budget be approved", CABINET, "Resolved: that the budget be approved. [1]", ""),
+        ("Resolved: that the budget be approved", CABINET,
+         "Cabinet, 1 May 2018: Resolved: that the budget be approved. [1]", "Cabinet, 1 May 2018"),
+        # The council the service adds when it knows it is part of the heading.
+        ("The board agreed the plan.", {"council": "Herefordshire Council"},
+         "Health and Wellbeing Board, 13 February 2018 (Herefordshire Council): The board agreed the plan. [1]",
+         "Health and Wellbeing Board, 13 February 2018 (Herefordshire Council)"),
+        # A heading may hold a colon of its own (an item title standing in for the committee).
+        ("(iv) the fees would rise", {"committee": None, "title": "Item 5: Fees", "meeting_date": "2018-05-01",
+                                      "council": "York Council"},
+         "Item 5: Fees, 1 May 2018 (York Council): The fees would rise. [1]", "Item 5: Fees, 1 May 2018 (York Council)"),
+        ("Note: fees were discussed", {}, "Note: fees were discussed [1]", ""),
+        ("12.10.3. Fees: the fees would rise", {"committee": "Cabinet", "meeting_date": None},
+         "Cabinet: Fees: the fees would rise. [1]", "Cabinet"),
+        # Another meeting's heading is not this source's.
+        ("The board agreed the plan.", {}, "Cabinet, 1 May 2018: The board agreed the plan. [1]", ""),
     ],
 )
-def test_meeting_headings_are_found_from_the_answer_text(quote: str, paragraph: str, heading: str) -> None:
-    answer = _answer(_passage(quote), quote, paragraph)
+def test_meeting_headings_are_the_cited_sources_label(
+    quote: str, source: dict[str, str | None], paragraph: str, heading: str
+) -> None:
+    answer = _answer(_passage(quote, **source), quote, paragraph)
 
     found, rest = split_meeting_heading(paragraph, answer)
 
@@ -325,7 +340,7 @@ def test_each_source_copies_its_reference_with_every_quote_cited_from_it() -> No
     passage.source.reference = REFERENCE
     other = _passage("Another passage.", start=900)
     other.id = "doc-1:0009"
-    answer = Answer(
+    answer = AskResponse(
         question="q", answer="a", abstained=False, passages=[passage, other],
         citations=[
             Citation(n=1, passage_id=passage.id, quote="The board agreed the plan."),
@@ -358,9 +373,9 @@ def test_copied_text_is_escaped_in_its_attribute() -> None:
     assert 'data-copy="&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;\n\u201c&lt;script&gt;' in html
 
 
-def _followup(question: str, interpreted_as: str, suggestions: list[str] | None = None, answer_id: str = "3-ab") -> Answer:
+def _followup(question: str, interpreted_as: str, suggestions: list[str] | None = None, answer_id: str = "3-ab") -> AskResponse:
     passage = _passage("The board agreed the plan.")
-    return Answer(
+    return AskResponse(
         question=question, interpreted_as=interpreted_as, answer="The board agreed the plan. [1]", abstained=False,
         citations=[Citation(n=1, passage_id=passage.id, quote="The board agreed the plan.")], passages=[passage],
         suggestions=suggestions or [], answer_id=answer_id,
@@ -381,7 +396,10 @@ def test_a_rewritten_question_says_how_it_was_read_and_offers_the_words_as_typed
     )
     assert '<button type="button" class="mqa-action mqa-literal" data-action="literal" data-turn="1">' in html
     assert html.count("Ask exactly as I typed it instead") == 1
-    abstained = Answer(question="And Kent?", interpreted_as="What about workforce risk in Kent?", answer="x", abstained=True)
+    abstained = AskResponse(
+        question="And Kent?", interpreted_as="What about workforce risk in Kent?", answer="x", abstained=True,
+        citations=[], passages=[],
+    )
     assert "Answered as:" in render_conversation([Turn("And Kent?", Filters(), answer=abstained)], API)
 
 
