@@ -196,7 +196,8 @@ _SECTIONS: dict[str, type[_Section]] = {
     "service": ServiceSettings,
     "ui": UiSettings,
 }
-_SECTION_OF = {name: section for section, kind in _SECTIONS.items() for name in kind.model_fields}
+# The section of every field, by the field's own (MINUTES_*) name.
+SECTION_OF_FIELD = {name: section for section, kind in _SECTIONS.items() for name in kind.model_fields}
 
 
 class Settings(BaseModel):
@@ -218,13 +219,13 @@ class Settings(BaseModel):
     def _fields_into_sections(cls, values: Any) -> Any:
         if not isinstance(values, dict):
             return values
-        unknown = sorted(set(values) - set(_SECTIONS) - set(_SECTION_OF))
+        unknown = sorted(set(values) - set(_SECTIONS) - set(SECTION_OF_FIELD))
         if unknown:
             raise ValueError(f"unknown settings: {', '.join(unknown)}")
         grouped: dict[str, dict[str, Any]] = {}
         for name, value in values.items():
-            if name in _SECTION_OF:
-                grouped.setdefault(_SECTION_OF[name], {})[name] = value
+            if name in SECTION_OF_FIELD:
+                grouped.setdefault(SECTION_OF_FIELD[name], {})[name] = value
         sections = {name: value for name, value in values.items() if name in _SECTIONS}
         for section, fields in grouped.items():
             if section in sections:
@@ -235,12 +236,12 @@ class Settings(BaseModel):
     def replace(self, **values: Any) -> Settings:
         """A copy with some fields changed, by their own names (``settings.replace(index_dir=path)``),
         validated as the environment's values are."""
-        unknown = sorted(set(values) - set(_SECTION_OF))
+        unknown = sorted(set(values) - set(SECTION_OF_FIELD))
         if unknown:
             raise ValueError(f"unknown settings: {', '.join(unknown)}")
         grouped: dict[str, dict[str, Any]] = {}
         for name, value in values.items():
-            grouped.setdefault(_SECTION_OF[name], {})[name] = value
+            grouped.setdefault(SECTION_OF_FIELD[name], {})[name] = value
         changed = {
             section: type(getattr(self, section)).model_validate({**getattr(self, section).model_dump(), **fields})
             for section, fields in grouped.items()
