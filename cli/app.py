@@ -27,7 +27,7 @@ console = Console()
 errors = Console(stderr=True)
 
 IndexOption = Annotated[Optional[Path], typer.Option("--index", help="Index directory (default: MINUTES_INDEX_DIR).")]
-KOption = Annotated[Optional[int], typer.Option("--k", min=1, max=200, help="How many passages.")]
+KOption = Annotated[Optional[int], typer.Option("--k", help="How many passages (1 to MINUTES_MAX_K).")]
 CommitteeOption = Annotated[Optional[str], typer.Option("--committee", help="Only this committee (substring).")]
 CouncilOption = Annotated[Optional[str], typer.Option("--council", help="Only this council (substring).")]
 SinceOption = Annotated[Optional[str], typer.Option("--since", help="Meetings on or after YYYY-MM-DD.")]
@@ -66,12 +66,12 @@ def _engine(settings: Settings):
         raise _fail(str(error)) from error
 
 
-def _filters(committee, council, since, until, file):
-    from minutes_qa.rag.contract import Filters
-
-    return Filters(
-        committee=committee, council=council, since=_date(since, "--since"), until=_date(until, "--until"), file=file
-    )
+def _filters(committee, council, since, until, file) -> dict:
+    """The filter options as the request's ``filters`` (the contract checks them with the rest)."""
+    return {
+        "committee": committee, "council": council, "since": _date(since, "--since"), "until": _date(until, "--until"),
+        "file": file,
+    }
 
 
 @app.command()
@@ -149,7 +149,7 @@ def ask(
     turns = []
     if history is not None:
         try:
-            turns = read_history_file(history, _settings(index).retrieval.max_history_turns)
+            turns = read_history_file(history)
         except HistoryFileError as error:
             raise _fail(str(error)) from error
     _run_query(
@@ -160,8 +160,23 @@ def ask(
 
 def _run_query(method: str, text: str, index, k, filters, retriever: str, as_json: bool, printer, **options) -> None:
     """Run ``Engine.search`` or ``Engine.ask`` and print the result as JSON (the contract) or for people."""
+    from pydantic import ValidationError
+
+    from minutes_qa.contract import AskRequest, RequestLimits, SearchRequest, problems, request_limits
+
     settings = _settings(index)
-    result = getattr(_engine(settings), method)(_question(text, settings), k, filters, _retriever(retriever), **options)
+    model = SearchRequest if method == "search" else AskRequest
+    fields = {"query" if method == "search" else "question": text, "k": k, "filters": filters, "retriever": retriever}
+    try:
+        with request_limits(RequestLimits.of(settings)):
+            request = model.model_validate({**fields, **options})
+    except ValidationError as error:
+        raise _fail(problems(error)) from None
+    engine = _engine(settings)
+    if isinstance(request, SearchRequest):
+        result = engine.search(request.query, request.k, request.filters, request.retriever)
+    else:
+        result = engine.ask(request.question, request.k, request.filters, request.retriever, history=request.history)
     if as_json:
         print(result.model_dump_json(exclude={"passages": {"__all__": {"source": {"view_url"}}}}))
     else:
@@ -227,22 +242,6 @@ def _mount_chat() -> None:
 
 _mount_chat()
 app.add_typer(feedback_app, name="feedback")
-
-
-def _question(text: str, settings: Settings) -> str:
-    if not text.strip():
-        raise _fail("The question is empty: type what you want to know.")
-    if len(text) > settings.service.max_question_chars:
-        raise _fail(f"The question is {len(text)} characters long; the limit is {settings.service.max_question_chars}.")
-    return text
-
-
-def _retriever(name: str) -> str:
-    from minutes_qa.rag.retrieval import RETRIEVERS
-
-    if name not in RETRIEVERS:
-        raise _fail(f"--retriever must be one of {', '.join(RETRIEVERS)}, got {name!r}.")
-    return name
 
 
 def main() -> None:

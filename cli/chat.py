@@ -20,14 +20,14 @@ from pydantic import TypeAdapter, ValidationError
 from rich.console import Console
 from rich.markup import escape
 
-from minutes_qa.rag.contract import AskResponse, Turn
+from minutes_qa.contract import AskRequest, AskResponse, RequestLimits, Turn, problems, request_limits
 
 from .reporting import print_answer
 from ..settings import Settings, get_settings
 
 if TYPE_CHECKING:
+    from minutes_qa.client import MinutesClient
     from minutes_qa.rag.engine import Engine
-    from minutes_qa.ui.client import MinutesClient
 
 NEW_COMMAND = "/new"
 QUIT_COMMANDS = ("/quit", "/exit")
@@ -42,8 +42,10 @@ class HistoryFileError(ValueError):
     """A ``--history`` file cannot be used; the message names the file and the problem."""
 
 
-def read_history_file(path: Path, max_turns: int) -> list[Turn]:
-    """The turns in ``path``: a JSON list of ``{"question", "interpreted_as"}``, oldest first."""
+def read_history_file(path: Path) -> list[Turn]:
+    """The turns in ``path``: a JSON list of ``{"question", "interpreted_as"}``, oldest first.
+
+    How many turns a question may come with is the request's to check (``AskRequest.history``)."""
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as error:
@@ -57,11 +59,6 @@ def read_history_file(path: Path, max_turns: int) -> list[Turn]:
             f"The history file {path} is not a JSON list of turns "
             f'[{{"question": ..., "interpreted_as": ...}}, ...]: {where}: {first["msg"]}.'
         ) from None
-    if len(turns) > max_turns:
-        raise HistoryFileError(
-            f"The history file {path} has {len(turns)} turns; the limit is {max_turns} (MINUTES_MAX_HISTORY_TURNS): "
-            "keep only the latest."
-        )
     return turns
 
 
@@ -93,19 +90,18 @@ class EngineBackend:
 
 
 class ServiceBackend:
-    """A running minutes service, through the web UI's HTTP client."""
+    """A running minutes service, through :class:`minutes_qa.client.MinutesClient`."""
 
     def __init__(self, client: MinutesClient) -> None:
         self.client = client
 
     def ask(self, question: str, history: Sequence[Turn]) -> AskResponse:
-        from minutes_qa.ui.client import ServiceError
+        from minutes_qa.client import ServiceError
 
         try:
-            answer = self.client.ask(question, history=[turn.model_dump() for turn in history])
+            return self.client.ask(question, history=list(history) or None)
         except ServiceError as error:
             raise ChatError(str(error)) from error
-        return AskResponse.model_validate(answer.model_dump())
 
     def close(self) -> None:
         self.client.close()
@@ -132,6 +128,7 @@ def run_chat(
     """Ask what is typed, one line at a time, until ``/quit`` or the end of input; returns the number of answers."""
     read = read or console.input
     conversation = Conversation(settings.retrieval.max_history_turns)
+    limits = RequestLimits.of(settings)
     console.print(
         "Ask about the minutes. Follow-up questions are read in the context of the conversation. "
         f"[bold]{NEW_COMMAND}[/] starts a new conversation, [bold]{QUIT_COMMANDS[0]}[/] ends.",
@@ -153,8 +150,11 @@ def run_chat(
         if line.startswith("/"):
             console.print(f"Unknown command {escape(line)}: type {NEW_COMMAND} or {QUIT_COMMANDS[0]}.")
             continue
-        if len(line) > settings.service.max_question_chars:
-            console.print(f"[red]The question is {len(line)} characters long; the limit is {settings.service.max_question_chars}.[/]")
+        try:
+            with request_limits(limits):
+                AskRequest(question=line, history=conversation.turns)
+        except ValidationError as error:
+            console.print(f"[bold red]Error:[/] {escape(problems(error))}")
             continue
         try:
             response = backend.ask(line, conversation.turns)
@@ -170,7 +170,7 @@ def run_chat(
 def open_backend(settings: Settings, api: str | None) -> ChatBackend:
     """The service at ``api``, or else the engine over ``settings.index.index_dir``."""
     if api is not None:
-        from minutes_qa.ui.client import MinutesClient, ServiceError
+        from minutes_qa.client import MinutesClient, ServiceError
 
         client = MinutesClient(api, settings.ui.api_timeout_seconds)
         try:

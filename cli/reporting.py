@@ -10,8 +10,8 @@ from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
+from minutes_qa.contract import AskResponse, Passage, SearchResponse
 from minutes_qa.index.ingest import IngestReport
-from minutes_qa.rag.contract import AskResponse, Passage, SearchResponse
 from minutes_qa.rag.engine import Engine
 
 

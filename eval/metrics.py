@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from minutes_qa.rag.contract import AskResponse
+from minutes_qa.contract import AskResponse
 
 from .questions import Question
 from .relevance import GoldSpan, covered_gold

@@ -13,12 +13,13 @@ import inspect
 import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, TypedDict
+from typing import TYPE_CHECKING, Any, Protocol, TypedDict, TypeVar
 
 import httpx
 
+from minutes_qa.client import MinutesClient, ServiceError
+from minutes_qa.contract import AskResponse, Turn as ContractTurn
 from minutes_qa.settings import Settings
-from minutes_qa.rag.contract import AskResponse
 
 from .metrics import QuestionResult
 from .questions import Question
@@ -26,6 +27,9 @@ from .relevance import GoldSpan, gold_spans
 
 if TYPE_CHECKING:
     from minutes_qa.index.ingest import IngestReport
+
+
+Result = TypeVar("Result")
 
 
 class EvalError(RuntimeError):
@@ -108,42 +112,27 @@ class InProcessBackend:
 
 
 class HttpBackend:
-    """A running minutes-qa service, reached with httpx."""
+    """A running minutes-qa service, reached through :class:`minutes_qa.client.MinutesClient`."""
 
     def __init__(self, api_url: str, timeout_seconds: float, transport: httpx.BaseTransport | None = None) -> None:
         self.api_url = api_url.rstrip("/")
-        self.client = httpx.Client(base_url=self.api_url, timeout=timeout_seconds, transport=transport)
-
-    def _json(self, method: str, path: str, **kwargs: Any) -> Any:
-        try:
-            response = self.client.request(method, path, **kwargs)
-        except httpx.HTTPError as error:
-            raise EvalError(
-                f"Cannot reach the service at {self.api_url}{path}: {error}. Is `minutes serve` running?"
-            ) from error
-        if response.is_error:
-            raise EvalError(f"{method} {self.api_url}{path} answered {response.status_code}: {response.text[:300]}")
-        return response.json()
+        self.client = MinutesClient(self.api_url, timeout_seconds, transport=transport)
 
     def ask(self, question: str, k: int, retriever: str, history: list[Turn] | None = None) -> AskResponse:
-        request: dict[str, Any] = {"question": question, "k": k, "retriever": retriever}
-        if history is not None:
-            request["history"] = history
-        return AskResponse.model_validate(self._json("POST", "/ask", json=request))
+        turns = None if history is None else [ContractTurn.model_validate(turn) for turn in history]
+        return self._call("POST /ask", lambda: self.client.ask(question, k=k, retriever=retriever, history=turns))
 
     def accepts_history(self) -> bool:
         # The service rejects unknown request fields, so only send history if its schema has it.
-        schema = self._json("GET", "/openapi.json")
+        schema = self._call("GET /openapi.json", self.client.openapi)
         fields = schema.get("components", {}).get("schemas", {}).get("AskRequest", {}).get("properties", {})
         return "history" in fields
 
     def document_texts(self, files: Iterable[str]) -> dict[str, str]:
-        listing = self._json("GET", "/documents")
-        if not isinstance(listing, list):
-            raise EvalError(f"GET {self.api_url}/documents did not return a list of documents.")
-        doc_ids = {entry["file"]: entry["doc_id"] for entry in listing}
+        doc_ids = {doc.file: doc.doc_id for doc in self._call("GET /documents", self.client.documents)}
         return {
-            file: self._json("GET", f"/documents/{doc_ids[file]}")["text"] for file in files if file in doc_ids
+            file: self._call(f"GET /documents/{doc_ids[file]}", lambda: self.client.document(doc_ids[file])).text
+            for file in files if file in doc_ids
         }
 
     def check_retrievers(self, names: Sequence[str]) -> None:
@@ -152,6 +141,12 @@ class HttpBackend:
 
     def close(self) -> None:
         self.client.close()
+
+    def _call(self, what: str, call: Callable[[], Result]) -> Result:
+        try:
+            return call()
+        except ServiceError as error:
+            raise EvalError(f"{what} failed at {self.api_url}: {error}") from error
 
 
 def build_index(corpus: Sequence[Path], index_dir: Path, settings: Settings, progress: bool = True) -> IngestReport:

@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from minutes_qa.contract import Citation, DirectAnswer, Passage
 from minutes_qa.index.keywords import keyword_tokens
 from minutes_qa.settings import AnswerSettings
 from minutes_qa.text.dates import human_date
@@ -19,7 +20,6 @@ from minutes_qa.text.labels import meeting_label
 from minutes_qa.text.markers import BRACKETED, BULLET, NUMBER, SECTION_NUMBER
 
 from .answer_kinds import AnswerKind, Expectation, expected_answer, holds_answer
-from .contract import Citation, DirectAnswer, Passage
 from .direct import direct_answer_in
 from .evidence import GENERIC_TERMS, content_terms, weighted_share
 from .places import concerns, place_name
@@ -33,7 +33,6 @@ SpanScorer = Callable[[Sequence[tuple[Passage, int, int]]], Sequence[float]]
 # Narrower than the answer units' reading of a list line: what is dropped must be a marker, never
 # words, so a bare number ("79 children") and "b." (an initial, "J. Smith") stay.
 _LEADING_MARKER = re.compile(rf"^(?:{BULLET}|{BRACKETED}\)|{SECTION_NUMBER}\.?|{NUMBER}\.)\s+")
-ABSTAIN_MESSAGE = "The minutes I have don't cover this."
 MISSING_PART_PREFIX = "The minutes I have don't say"
 
 # Sentences that describe the meeting's business rather than state anything: item purposes,

@@ -14,9 +14,9 @@ from datetime import date
 
 import numpy as np
 
+from minutes_qa.contract import Filters
 from minutes_qa.index.records import Document
 
-from .contract import Filters
 
 # Day number (proleptic ordinal, always >= 1) of a document without a readable meeting date.
 _NO_DAY = 0

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from minutes_qa.contract import ABSTAIN_MESSAGE, AskResponse, Filters, Passage, SearchResponse, Source, Turn
 from minutes_qa.index.chunking import contextual_header
 from minutes_qa.index.embedding import Embedder, load_embedder
 from minutes_qa.index.errors import IndexMismatch
@@ -23,8 +24,7 @@ from minutes_qa.index.store import IndexReader, current_generation
 from minutes_qa.settings import EmbeddingSettings, Settings
 from minutes_qa.text.labels import meeting_label
 
-from .answer import ABSTAIN_MESSAGE, SpanScorer, compose_answer
-from .contract import AskResponse, Filters, Passage, SearchResponse, Source, Turn
+from .answer import SpanScorer, compose_answer
 from .answer_kinds import expected_answer
 from .followup import resolve
 from .evidence import EvidenceFeatures, best_sentence_support, evidence_features, evidence_probability

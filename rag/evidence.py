@@ -8,13 +8,13 @@ import re
 from dataclasses import dataclass
 from collections.abc import Mapping, Sequence, Set as AbstractSet
 
+from minutes_qa.contract import Passage
 from minutes_qa.index.keywords import keyword_tokens
 from minutes_qa.text.sentences import split_sentences
 from minutes_qa.settings import AnswerSettings
 
 from .answer_kinds import AnswerKind, expected_answer, holds_answer
 from .question_parts import question_parts
-from .contract import Passage
 from .places import concerns, place_name
 
 # A sentence lacking the kind of answer asked for ("how much...?" and no amount) keeps this share by default.

@@ -22,9 +22,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
 
+from minutes_qa.contract import Turn
 from minutes_qa.text.dates import MONTH_NUMBERS, month_pattern
 
-from .contract import Turn
 from .places import Places
 
 DEFAULT_TURNS = 3

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from minutes_qa.contract import Filters
 from minutes_qa.index.chunk_table import ChunkPosition
 from minutes_qa.index.embedding import Embedder
 from minutes_qa.index.keywords import keyword_tokens
@@ -13,7 +14,6 @@ from minutes_qa.index.store import IndexReader
 from minutes_qa.index.vector_index import search_allowed
 from minutes_qa.settings import RetrievalSettings
 
-from .contract import Filters
 from .document_mask import DocumentMask
 from .fusion import ranked, reciprocal_rank_fusion, weighted_score_fusion
 from .places import Places

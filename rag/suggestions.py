@@ -11,10 +11,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
+from minutes_qa.contract import Citation, Passage
 from minutes_qa.index.chunking import is_heading
 from minutes_qa.text.dates import human_date
 
-from .contract import Citation, Passage
 
 MAX_SUGGESTIONS = 3
 # Longer titles read as report summaries, not topics someone would type.

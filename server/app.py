@@ -17,11 +17,13 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi_offline import FastAPIOffline
 
+from minutes_qa.contract import RequestLimits
 from minutes_qa.settings import Settings, get_settings
 from minutes_qa.rag.engine import Engine
 
 from .errors import install_error_handlers
 from .generation_check import GenerationCheck
+from .limits import RequestLimitsMiddleware
 from .logging import AccessLogMiddleware
 from .routes import TextLengths, router
 from .uploads import UploadService
@@ -66,6 +68,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             CORSMiddleware, allow_origins=settings.service.cors_origins, allow_methods=["GET", "POST"],
             allow_headers=["Authorization", "Content-Type"],
         )
+    app.add_middleware(RequestLimitsMiddleware, limits=RequestLimits.of(settings))
     # Added last, so outermost: it times and logs every response, CORS preflights and errors included.
     app.add_middleware(AccessLogMiddleware)
     return app

@@ -15,7 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from .models import ErrorResponse
+from minutes_qa.contract import CONTRACT_ERRORS, ErrorResponse
 
 # Shown in OpenAPI for the routes that can answer with these errors.
 QUERY_ERRORS: dict[int | str, dict[str, Any]] = {
@@ -55,6 +55,9 @@ def _describe(error: dict[str, Any]) -> str:
     if not field and kind in ("model_attributes_type", "dict_type"):
         return "the body must be a JSON object sent with 'Content-Type: application/json'"
     message = error.get("msg", "invalid value")
+    if kind in CONTRACT_ERRORS:
+        # The contract's own sentences (question too long, k out of range...) name what they check.
+        return message.rstrip(".")
     if kind.startswith(("date_", "datetime_")):
         message += "; write dates as YYYY-MM-DD"
     text = f"{field}: {message}" if field else message

@@ -12,14 +12,13 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import Any
 
 from fastapi import Request
-from pydantic import BaseModel, ConfigDict, Field
 
+from minutes_qa.contract import AskResponse, ErrorResponse, FeedbackReceipt, FeedbackRequest
 from minutes_qa.index.store import IndexReader
 from minutes_qa.settings import Settings
-from minutes_qa.rag.contract import AskResponse, Citation
 
 from .errors import ApiError
 from .feedback_store import (
@@ -30,13 +29,9 @@ from .feedback_store import (
     feedback_db_path,
     verified_generation,
 )
-from .models import ErrorResponse
 
 log = logging.getLogger("minutes.server")
 
-# Bounds on what one feedback may carry, so that a body cannot be arbitrarily large.
-_MAX_ANSWER_CHARS = 20_000
-_MAX_ITEMS = 200
 # Buckets kept before full (idle) ones are dropped: bounds memory under many addresses.
 _MAX_BUCKETS = 10_000
 
@@ -45,53 +40,6 @@ FEEDBACK_ERRORS: dict[int | str, dict[str, Any]] = {
     429: {"model": ErrorResponse, "description": "Too much feedback from this address; Retry-After says when to retry."},
     503: {"model": ErrorResponse, "description": "The feedback database cannot be written."},
 }
-
-
-class FeedbackRequest(BaseModel):
-    """A rating of one answer, sent back with the answer exactly as ``POST /ask`` returned it."""
-
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {
-                    "answer_id": "3-5f2c0a9e8b7d6c5f4e3d2c1b0a998877",
-                    "question": "What did the board say about workforce risk?",
-                    "interpreted_as": "What did the board say about workforce risk?",
-                    "answer": "The board noted that workforce shortages were the main risk [1].",
-                    "citations": [{"n": 1, "passage_id": "004_9c3bc0e0b6f5359f:0002", "quote": "..."}],
-                    "passages": ["004_9c3bc0e0b6f5359f:0002", "000_8587a590a89dd507:0001"],
-                    "rating": "up",
-                    "comment": "Exactly the minute I needed.",
-                }
-            ]
-        },
-    )
-
-    answer_id: str = Field(max_length=64, description="The answer_id of the /ask response rated.")
-    question: str = Field(description="The response's question.")
-    interpreted_as: str | None = Field(None, description="The response's interpreted_as (default: the question).")
-    answer: str = Field(max_length=_MAX_ANSWER_CHARS, description="The response's answer text.")
-    citations: list[Citation] = Field(default_factory=list, max_length=_MAX_ITEMS, description="The response's citations.")
-    passages: list[str] = Field(
-        default_factory=list, max_length=_MAX_ITEMS, description="The ids of the response's passages, in order."
-    )
-    rating: Literal["up", "down"] = Field(description="up: a good answer; down: a bad one.")
-    comment: str | None = Field(None, description="What was right or wrong (at most max_comment_chars).")
-
-    def rated(self) -> RatedAnswer:
-        return RatedAnswer(
-            question=self.question, interpreted_as=self.interpreted_as or self.question, answer=self.answer,
-            citations=tuple(self.citations), passages=tuple(self.passages),
-        )
-
-
-class FeedbackReceipt(BaseModel):
-    """What ``POST /feedback`` stored."""
-
-    id: int = Field(description="The feedback's number in the feedback database.")
-    answer_id: str
-    rating: Literal["up", "down"]
 
 
 class TokenBucket:
@@ -153,16 +101,9 @@ class FeedbackService:
         return answer_id(key, generation, RatedAnswer.of(response))
 
     def record(self, body: FeedbackRequest, reader: IndexReader) -> FeedbackReceipt:
-        """Check ``body`` against its answer id and store it."""
-        comment = body.comment.strip() if body.comment and body.comment.strip() else None
-        if comment is not None and len(comment) > self.settings.service.max_comment_chars:
-            raise ApiError(
-                422, f"The comment is {len(comment):,} characters long; the limit is "
-                f"{self.settings.service.max_comment_chars:,}. Shorten it and send it again.",
-            )
-        if not body.question.strip() or len(body.question) > self.settings.service.max_question_chars:
-            raise ApiError(422, "The question must be the one /ask answered (not empty, within the question limit).")
-        rated = body.rated()
+        """Check ``body`` (its question and comment already checked by its model) against its answer
+        id and store it."""
+        rated = _rated(body)
         try:
             store = self.store
         except FeedbackUnavailable as error:
@@ -176,11 +117,19 @@ class FeedbackService:
             )
         files = {citation.passage_id: _file_of(reader, citation.passage_id) for citation in rated.citations}
         try:
-            feedback_id = store.add(body.answer_id, generation, rated, files, body.rating, comment)
+            feedback_id = store.add(body.answer_id, generation, rated, files, body.rating, body.comment)
         except FeedbackUnavailable as error:
             log.error("Feedback refused: %s", error)
             raise ApiError(503, "Feedback cannot be stored right now; the server log says why.") from None
         return FeedbackReceipt(id=feedback_id, answer_id=body.answer_id, rating=body.rating)
+
+
+def _rated(body: FeedbackRequest) -> RatedAnswer:
+    """The answer ``body`` rates, as its answer id was computed over."""
+    return RatedAnswer(
+        question=body.question, interpreted_as=body.interpreted_as or body.question, answer=body.answer,
+        citations=tuple(body.citations), passages=tuple(body.passages),
+    )
 
 
 def _file_of(reader: IndexReader, passage_id: str) -> str | None:

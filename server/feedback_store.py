@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+from minutes_qa.contract import AskResponse, Citation
 from minutes_qa.settings import Settings
-from minutes_qa.rag.contract import AskResponse, Citation
 
 DEFAULT_NAME = "feedback.sqlite"
 # Matched whole (fullmatch: "$" would let a trailing newline through) and without leading zeros,

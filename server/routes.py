@@ -15,34 +15,41 @@ from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Query, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import ValidationError
 from starlette.datastructures import UploadFile
 
-from minutes_qa.index.ingest import IngestReport
-from minutes_qa.index.readers import SUPPORTED_SUFFIXES
-from minutes_qa.index.records import Document
-from minutes_qa.index.store import IndexReader
-from minutes_qa.settings import Settings
-from minutes_qa.rag.contract import AskResponse, Filters, Passage, SearchResponse, Turn
-from minutes_qa.rag.engine import Engine
-
-from .errors import DOCUMENT_ERRORS, QUERY_ERRORS, ApiError
-from .feedback import FEEDBACK_ERRORS, FeedbackReceipt, FeedbackRequest, FeedbackService, get_feedback, limit_feedback_rate
-from .models import (
+from minutes_qa.contract import (
     AskRequest,
+    AskResponse,
     DocumentDetail,
     DocumentSummary,
     ErrorResponse,
     Facets,
     FailedFile,
+    FeedbackReceipt,
+    FeedbackRequest,
     HealthResponse,
     IndexStatus,
     IngestResult,
     PageInfo,
+    Passage,
     RetrieverName,
+    SearchRequest,
+    SearchResponse,
 )
+from minutes_qa.index.ingest import IngestReport
+from minutes_qa.index.readers import SUPPORTED_SUFFIXES
+from minutes_qa.index.records import Document
+from minutes_qa.index.store import IndexReader
+from minutes_qa.settings import Settings
+from minutes_qa.rag.engine import Engine
+
+from .errors import DOCUMENT_ERRORS, QUERY_ERRORS, ApiError
+from .feedback import FEEDBACK_ERRORS, FeedbackService, get_feedback, limit_feedback_rate
 from .uploads import MAX_FILES_PER_UPLOAD, Upload, UploadService, check_upload, safe_file_name, upload_limit
 from .view import CONTENT_SECURITY_POLICY, InvalidSpan, check_span, cited_heading, render_document_view
 
@@ -152,36 +159,6 @@ def _with_view_urls(passages: list[Passage], base: str) -> list[Passage]:
     ]
 
 
-def _check_question(text: str, settings: Settings, name: str) -> str:
-    if not text.strip():
-        raise ApiError(422, f"The {name} is empty: say what you want to know.")
-    if len(text) > settings.service.max_question_chars:
-        raise ApiError(
-            422, f"The {name} is {len(text):,} characters long; the limit is {settings.service.max_question_chars:,}."
-        )
-    return text
-
-
-def _check_history(history: list[Turn], settings: Settings) -> list[Turn]:
-    if len(history) > settings.retrieval.max_history_turns:
-        raise ApiError(
-            422, f"history has {len(history)} turns; the limit is {settings.retrieval.max_history_turns}: send only the latest."
-        )
-    return history
-
-
-def _check_k(k: int | None, settings: Settings) -> int | None:
-    if k is not None and not 1 <= k <= settings.retrieval.max_k:
-        raise ApiError(422, f"k must be between 1 and {settings.retrieval.max_k} (got {k}).")
-    return k
-
-
-def _check_filters(filters: Filters | None) -> Filters | None:
-    if filters is not None and filters.since and filters.until and filters.since > filters.until:
-        raise ApiError(422, f"since ({filters.since}) is after until ({filters.until}): no meeting can match.")
-    return filters
-
-
 def _summary(doc: Document, chars: int, base: str) -> DocumentSummary:
     metadata = doc.metadata
     return DocumentSummary(
@@ -232,8 +209,14 @@ def search(
     retriever: Annotated[RetrieverName, Query(description="hybrid, dense or bm25.")] = "hybrid",
 ) -> SearchResponse:
     """The passages that best match ``q``: the JSON of ``minutes search --json``, plus view links."""
-    filters = _check_filters(Filters(committee=committee, council=council, since=since, until=until, file=file))
-    result = engine.search(_check_question(q, settings, "query"), _check_k(k, settings), filters, retriever)
+    try:
+        query = SearchRequest.model_validate({
+            "query": q, "k": k, "retriever": retriever,
+            "filters": {"committee": committee, "council": council, "since": since, "until": until, "file": file},
+        })
+    except ValidationError as error:
+        raise RequestValidationError(error.errors(include_url=False)) from None
+    result = engine.search(query.query, query.k, query.filters, query.retriever)
     return result.model_copy(update={"passages": _with_view_urls(result.passages, base_url(request, settings))})
 
 
@@ -243,12 +226,9 @@ def ask(
 ) -> AskResponse:
     """A short answer with numbered citations, or an abstention with suggestions: the JSON of
     ``minutes ask --json``, plus view links and the ``answer_id`` that ``POST /feedback`` rates."""
-    question = _check_question(body.question, settings, "question")
+    # The body was validated against this app's limits (create_app sets them for every request).
     generation = engine.reader.manifest.generation
-    result = engine.ask(
-        question, _check_k(body.k, settings), _check_filters(body.filters), body.retriever,
-        history=_check_history(body.history, settings),
-    )
+    result = engine.ask(body.question, body.k, body.filters, body.retriever, history=body.history)
     return result.model_copy(update={
         "passages": _with_view_urls(result.passages, base_url(request, settings)),
         "answer_id": feedback.answer_id(result, generation),

@@ -11,10 +11,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from minutes_qa.contract import AskResponse, Citation, DirectAnswer, Passage, Source
 from minutes_qa.eval.metrics import QuestionResult
 from minutes_qa.eval.questions import GoldQuote, Question
 from minutes_qa.eval.relevance import GoldSpan
-from minutes_qa.rag.contract import AskResponse, Citation, DirectAnswer, Passage, Source
 from minutes_qa.rag.engine import Engine
 
 REPO = Path(__file__).resolve().parents[1]

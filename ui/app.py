@@ -1,6 +1,6 @@
 """The Gradio front end: a chat over the minutes, with filters and example questions.
 
-It is a pure HTTP client of the service (:mod:`ui.client`); every answer is drawn by
+It is a pure HTTP client of the service (:mod:`minutes_qa.client`); every answer is drawn by
 :mod:`ui.render` as escaped HTML. ``minutes ui`` calls :func:`launch_ui`.
 """
 
@@ -19,11 +19,24 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 import gradio as gr  # noqa: E402  (must follow the analytics switch above)
 
+from pydantic import ValidationError  # noqa: E402
+
+from minutes_qa.client import MinutesClient, ServiceError  # noqa: E402
+from minutes_qa.contract import (  # noqa: E402
+    AskRequest,
+    AskResponse,
+    DocumentSummary,
+    Facets,
+    Filters,
+    RequestLimits,
+    problems,
+    request_limits,
+)
+from minutes_qa.contract import Turn as AskedTurn  # noqa: E402  (the UI's own Turn is a shown turn)
 from minutes_qa.settings import Settings  # noqa: E402
 from minutes_qa.text.dates import human_date  # noqa: E402
 
 from .accessibility import accessibility_head  # noqa: E402
-from .client import Answer, DocumentSummary, Facets, Filters, MinutesClient, ServiceError  # noqa: E402
 from .examples import MAX_EXAMPLES, example_questions  # noqa: E402
 from .render import Turn, announcement, history_of, render_conversation, suggestion  # noqa: E402
 from .style import CSS, theme  # noqa: E402
@@ -175,19 +188,18 @@ def build_app(settings: Settings, api_url: str | None = None) -> gr.Blocks:
 
             It is asked as a follow-up: the conversation's latest turns go with it.
             """
-            problem = question_problem(text, settings.service.max_question_chars)
-            if problem is not None:
-                yield gr.update(), history, gr.update(), _notice(problem)
-                return
             try:
-                filters = parse_filters(committee_value, council_value, since_value, until_value)
+                request = ask_request(
+                    text, committee_value, council_value, since_value, until_value,
+                    history_of(history, settings.retrieval.max_history_turns), RequestLimits.of(settings),
+                )
             except ValueError as error:
                 yield gr.update(), history, gr.update(), _notice(str(error))
                 return
-            asked = text.strip()
+            asked, filters = request.question, request.filters or Filters()
             pending = [*history, Turn(asked, filters)]
             yield render_conversation(pending, base_url), history, "", ""
-            turn = _answer(asked, filters, history_of(history, settings.retrieval.max_history_turns))
+            turn = _answer(asked, filters, request.history)
             history = [*history, turn]
             # After a failure the question goes back in the box, ready to ask again.
             yield render_conversation(history, base_url), history, asked if turn.error else "", ""
@@ -223,7 +235,7 @@ def build_app(settings: Settings, api_url: str | None = None) -> gr.Blocks:
             history = [*history[:index], _answer(typed.question, typed.filters, []), *history[index + 1 :]]
             yield render_conversation(history, base_url, announcement(history[index])), history, gr.update(), ""
 
-        def rate(history: list[Turn], index: int, answer: Answer, rating: str, comment: str) -> tuple[Any, ...]:
+        def rate(history: list[Turn], index: int, answer: AskResponse, rating: str, comment: str) -> tuple[Any, ...]:
             """Send a thumbs up or down (and the comment) for turn ``index``'s ``answer``; say how it went."""
             turn = history[index]
             if len(comment.strip()) > settings.service.max_comment_chars:
@@ -242,9 +254,9 @@ def build_app(settings: Settings, api_url: str | None = None) -> gr.Blocks:
             said = rated.rating_error or "Thank you: your rating was recorded."
             return render_conversation(history, base_url, said), history, gr.update(), ""
 
-        def _answer(text: str, filters: Filters, earlier: list[dict[str, str]]) -> Turn:
+        def _answer(text: str, filters: Filters, earlier: list[AskedTurn]) -> Turn:
             try:
-                return Turn(text, filters, answer=client.ask(text, filters=filters, history=earlier))
+                return Turn(text, filters, answer=client.ask(text, filters=filters, history=earlier or None))
             except ServiceError as error:
                 return Turn(text, filters, error=str(error))
 
@@ -268,25 +280,21 @@ def build_app(settings: Settings, api_url: str | None = None) -> gr.Blocks:
     return demo
 
 
-def question_problem(text: str | None, max_chars: int) -> str | None:
-    """Why ``text`` cannot be asked (empty, too long), or None if it can."""
-    if not text or not text.strip():
-        return "Type a question first: what would you like to know from the minutes?"
-    if len(text) > max_chars:
-        return (
-            f"Your question is {len(text):,} characters long; the limit is {max_chars:,}. "
-            "Please shorten it to the heart of what you want to know."
-        )
-    return None
-
-
-def parse_filters(committee: str | None, council: str | None, since: str | None, until: str | None) -> Filters:
-    """The filter controls' values as :class:`Filters`; ValueError with a readable message if invalid."""
-    start = _parse_date(since, "Meetings from")
-    end = _parse_date(until, "Meetings until")
-    if start and end and start > end:
-        raise ValueError("The 'Meetings from' date is after the 'Meetings until' date: swap them or clear one.")
-    return Filters(committee=committee or None, council=council or None, since=start, until=end)
+def ask_request(
+    text: str | None, committee: str | None, council: str | None, since: str | None, until: str | None,
+    history: list[dict[str, str]], limits: RequestLimits,
+) -> AskRequest:
+    """The question box and filter controls as the service's request, validated by the contract
+    against ``limits``; ValueError with the contract's readable message if it is invalid."""
+    filters = {
+        "committee": committee or None, "council": council or None,
+        "since": _parse_date(since, "Meetings from"), "until": _parse_date(until, "Meetings until"),
+    }
+    try:
+        with request_limits(limits):
+            return AskRequest.model_validate({"question": (text or "").strip(), "filters": filters, "history": history})
+    except ValidationError as error:
+        raise ValueError(problems(error)) from None
 
 
 def launch_ui(settings: Settings, api_url: str | None = None, host: str | None = None, port: int | None = None) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from .client import DocumentSummary, Facets
+from minutes_qa.contract import DocumentSummary, Facets
 
 MAX_EXAMPLES = 4
 _MAX_TOPIC_WORDS = 9

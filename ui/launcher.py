@@ -13,10 +13,10 @@ import time
 from pathlib import Path
 from types import FrameType
 
+from minutes_qa.client import MinutesClient, ServiceError
 from minutes_qa.settings import Settings
 
 from .app import start_ui
-from .client import MinutesClient, ServiceError
 
 # Loading the embedding model and the index takes seconds on a laptop; a cold disk more.
 SERVICE_START_SECONDS = 180.0

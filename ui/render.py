@@ -13,13 +13,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
+from minutes_qa.contract import ABSTAIN_MESSAGE, AskResponse, Citation, Filters, Passage
 from minutes_qa.text.dates import human_date
 from minutes_qa.text.labels import meeting_label
 from minutes_qa.text.quotes import quote_words, reference_text
 
-from .client import Answer, Citation, Filters, Passage
-
-ABSTAIN_HEADING = "The minutes I have don't cover this."
 QUOTE_MAX_CHARS = 320
 _MARKER = re.compile(r"\[(\d+)\]")
 _UNSAFE_URL_CHARS = re.compile(r"[\s\x00-\x1f\x7f\"'<>`\\]")
@@ -31,7 +29,7 @@ class Turn:
 
     question: str
     filters: Filters
-    answer: Answer | None = None
+    answer: AskResponse | None = None
     error: str | None = None  # neither answer nor error: still waiting for the service
     rating: str | None = None  # "up" or "down" once the member's rating is stored
     rating_error: str | None = None  # why the rating could not be stored
@@ -50,7 +48,7 @@ def history_of(turns: Sequence[Turn], limit: int) -> list[dict[str, str]]:
     return answered[-limit:] if limit > 0 else []
 
 
-def source_reference(answer: Answer, citation: Citation) -> str:
+def source_reference(answer: AskResponse, citation: Citation) -> str:
     """The copyable reference of ``citation``'s source, with every quote the answer cites from it."""
     passage = answer.passage(citation.passage_id)
     reference = (passage.source.reference if passage else None) or _headline(passage)
@@ -78,7 +76,7 @@ def announcement(turn: Turn) -> str:
     if turn.answer is None:
         return "Searching the minutes…"
     if turn.answer.abstained:
-        return ABSTAIN_HEADING
+        return ABSTAIN_MESSAGE
     # Citation markers read aloud as "left bracket one" are noise; the links stay in the conversation.
     words = " ".join(_MARKER.sub("", " ".join(answer_paragraphs(turn.answer))).split())
     direct = turn.answer.direct_answer
@@ -107,7 +105,7 @@ def render_turn(turn: Turn, index: int, api_url: str) -> str:
     return f'<article class="mqa-turn" data-turn="{index}" aria-label="Question {index + 1}">{question}{reply}</article>'
 
 
-def render_answer(answer: Answer, index: int, api_url: str) -> str:
+def render_answer(answer: AskResponse, index: int, api_url: str) -> str:
     """The direct answer if there is one, the answer with clickable [n] markers, then its numbered sources."""
     links = {citation.n: citation_url(answer, citation, api_url) for citation in answer.citations}
     paragraphs = "".join(
@@ -124,14 +122,14 @@ def render_answer(answer: Answer, index: int, api_url: str) -> str:
     )
 
 
-def render_abstention(answer: Answer, index: int) -> str:
+def render_abstention(answer: AskResponse, index: int) -> str:
     """The honest "not covered" reply, with the service's suggestions of what to try."""
     # dict.fromkeys: the same suggestion twice would only be noise.
     suggestions = "".join(f"<li>{_e(text)}</li>" for text in dict.fromkeys(answer.suggestions))
     tips = f'<p class="mqa-tips-heading">You could try:</p><ul class="mqa-tips">{suggestions}</ul>' if suggestions else ""
     return (
         f'<div class="mqa-reply mqa-abstain"><div class="mqa-who">From the minutes</div>{_answered_as(answer, index)}'
-        f'<p class="mqa-abstain-heading">{_e(ABSTAIN_HEADING)}</p>'
+        f'<p class="mqa-abstain-heading">{_e(ABSTAIN_MESSAGE)}</p>'
         "<p>I only answer from the minutes that have been loaded, and none of them covers this question "
         f"closely enough to answer it with a citation.</p>{tips}</div>"
     )
@@ -146,7 +144,7 @@ def render_error(message: str) -> str:
     )
 
 
-def citation_url(answer: Answer, citation: Citation, api_url: str) -> str | None:
+def citation_url(answer: AskResponse, citation: Citation, api_url: str) -> str | None:
     """The service's highlighted view of exactly the quoted sentence, or None if it has no safe URL.
 
     The service's ``view_url`` highlights the whole passage; the quote is an exact substring of
@@ -179,7 +177,7 @@ def safe_url(url: str | None) -> str | None:
     return url
 
 
-def answer_paragraphs(answer: Answer) -> list[str]:
+def answer_paragraphs(answer: AskResponse) -> list[str]:
     """The answer text's paragraphs, white space folded, less a first one that only repeats the direct answer.
 
     The service may open its answer text with the direct answer ("<text> [n]") for plain-text
@@ -192,7 +190,7 @@ def answer_paragraphs(answer: Answer) -> list[str]:
     return paragraphs
 
 
-def split_meeting_heading(paragraph: str, answer: Answer) -> tuple[str, str]:
+def split_meeting_heading(paragraph: str, answer: AskResponse) -> tuple[str, str]:
     """``(heading, rest)`` when ``paragraph`` (white space folded) opens with the service's meeting heading.
 
     Without one it is ``("", paragraph)``.
@@ -217,13 +215,13 @@ def split_meeting_heading(paragraph: str, answer: Answer) -> tuple[str, str]:
     return "", paragraph
 
 
-def _answer_paragraph(paragraph: str, answer: Answer, links: dict[int, str | None], index: int) -> str:
+def _answer_paragraph(paragraph: str, answer: AskResponse, links: dict[int, str | None], index: int) -> str:
     heading, text = split_meeting_heading(paragraph, answer)
     cited = _MARKER.sub(lambda match: _marker(match, links, index), _e(text))
     return f'<strong class="mqa-meeting">{_e(heading)}:</strong> {cited}' if heading else cited
 
 
-def _direct_answer(answer: Answer, links: dict[int, str | None], index: int) -> str:
+def _direct_answer(answer: AskResponse, links: dict[int, str | None], index: int) -> str:
     """'**Answer:** <the quoted words> [n]' above the supporting sentences, when the service gave one."""
     direct = answer.direct_answer
     if direct is None or not direct.text.strip():
@@ -274,7 +272,7 @@ def _headline(passage: Passage | None) -> str:
     return " · ".join(_meeting(passage)) or title or (source.file if source else "Source not returned by the service")
 
 
-def _source_item(answer: Answer, citation: Citation, url: str | None, index: int) -> str:
+def _source_item(answer: AskResponse, citation: Citation, url: str | None, index: int) -> str:
     passage = answer.passage(citation.passage_id)
     source = passage.source if passage else None
     title = source.title if source else None
@@ -309,7 +307,7 @@ def _source_item(answer: Answer, citation: Citation, url: str | None, index: int
     )
 
 
-def _answered_as(answer: Answer, index: int) -> str:
+def _answered_as(answer: AskResponse, index: int) -> str:
     """'Answered as: <reading>' and a way back to the words as typed, when the service rewrote a follow-up."""
     reading = " ".join(answer.interpreted_as.split())
     if not reading or reading == " ".join(answer.question.split()):
@@ -322,7 +320,7 @@ def _answered_as(answer: Answer, index: int) -> str:
     )
 
 
-def _suggestions(answer: Answer, index: int) -> str:
+def _suggestions(answer: AskResponse, index: int) -> str:
     """The service's next questions as buttons; the button says the question, the click asks it."""
     # dict.fromkeys: the same suggestion twice would only be noise. The click sends the position,
     # never the text: what is asked is always the service's own suggestion.
@@ -340,7 +338,7 @@ def _suggestions(answer: Answer, index: int) -> str:
     )
 
 
-def suggestion(answer: Answer, choice: int) -> str | None:
+def suggestion(answer: AskResponse, choice: int) -> str | None:
     """The ``choice``-th suggestion as :func:`render_answer` numbered its buttons, or None."""
     unique = list(dict.fromkeys(answer.suggestions))
     return unique[choice] if 0 <= choice < len(unique) else None

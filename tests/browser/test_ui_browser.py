@@ -24,12 +24,13 @@ import uvicorn
 from playwright.sync_api import Browser, Dialog, Page, expect, sync_playwright
 from support import REPO
 
+from minutes_qa.client import MinutesClient
+from minutes_qa.contract import AskResponse, Filters
 from minutes_qa.index.ingest import ingest
 from minutes_qa.settings import Settings
 from minutes_qa.rag.engine import Engine, shared_embedder
 from minutes_qa.server.app import create_app
 from minutes_qa.ui.app import start_ui
-from minutes_qa.ui.client import Answer, Filters, MinutesClient
 from minutes_qa.ui.render import Turn, citation_url, render_conversation
 
 ROOT = REPO
@@ -557,7 +558,7 @@ def test_a_real_response_with_a_direct_answer_shows_it_first(hostile_service: _S
     quote = body["citations"][0]["quote"]
     words = quote[quote.index("rise by") : quote.index(SCRIPT_TEXT) + len(SCRIPT_TEXT)]  # hostile, as quoted
     body["direct_answer"] = {"text": words, "citation": 1}
-    answer = Answer.model_validate(body)
+    answer = AskResponse.model_validate(body)
 
     html = render_conversation([Turn(HOSTILE_QUESTION, Filters(), answer=answer)], hostile_service.url)
 

@@ -12,9 +12,9 @@ import pytest
 from typer.testing import CliRunner
 
 from minutes_qa.cli.app import app
-from minutes_qa.rag.answer import ABSTAIN_MESSAGE
-from minutes_qa.rag.contract import AskResponse
+from minutes_qa.contract import ABSTAIN_MESSAGE, AskResponse
 from minutes_qa.rag.engine import Engine
+
 WORKFORCE_QUESTION = "What did the board say about workforce risk?"
 OFF_TOPIC = ("What is the capital of France?", "Who won the 1966 football World Cup?")
 ASK_KEYS = {
@@ -96,19 +96,20 @@ def test_abstention_json_contract(sample_index: Path) -> None:
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [
-        (["ask", "   "], "The question is empty"),
-        (["search", ""], "The question is empty"),
+        (["ask", "   "], "Error: The question is empty: say what you want to know."),
+        (["search", ""], "Error: The query is empty"),
         (["ask", "workforce", "--since", "last tuesday"], "--since must be a date written YYYY-MM-DD"),
         (["search", "workforce", "--until", "2020-13-45"], "--until must be a date written YYYY-MM-DD"),
-        (["ask", "workforce", "--k", "0"], "--k"),
-        (["search", "workforce", "--k", "-3"], "--k"),
-        (["ask", "workforce", "--retriever", "magic"], "--retriever must be one of dense, bm25, hybrid"),
-        (["ask", "x" * 1001], "the limit is 1000"),
+        (["ask", "workforce", "--since", "2021-01-01", "--until", "2020-01-01"], "Error: The start date (2021-01-01) is after"),
+        (["ask", "workforce", "--k", "0"], "Error: k must be between 1 and 50 (got 0)."),
+        (["search", "workforce", "--k", "-3"], "Error: k must be between 1 and 50 (got -3)."),
+        (["ask", "workforce", "--retriever", "magic"], "Error: retriever: Input should be 'hybrid', 'dense' or 'bm25'."),
+        (["ask", "x" * 1001], "Error: The question is 1,001 characters long; the limit is 1,000"),
     ],
 )
 def test_cli_bad_input(sample_index: Path, arguments: list[str], message: str) -> None:
     result = CliRunner().invoke(app, [*arguments, "--index", str(sample_index)])
-    assert result.exit_code != 0
+    assert result.exit_code == 2
     assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
     assert message in result.output
     assert "Traceback" not in result.output

@@ -42,7 +42,6 @@ def test_bad_history_files_are_named_in_the_error(corpus_index: Path, tmp_path: 
         "not json": "not a JSON list of turns",
         json.dumps({"question": CROYDON}): "not a JSON list of turns",
         json.dumps([{"question": CROYDON}]): "interpreted_as: Field required",
-        json.dumps([{"question": "Why?", "interpreted_as": "Why?"}] * 11): "has 11 turns; the limit is 10",
     }
     for content, message in cases.items():
         path = _history_file(tmp_path, content)
@@ -50,6 +49,9 @@ def test_bad_history_files_are_named_in_the_error(corpus_index: Path, tmp_path: 
         assert result.exit_code == 2, content
         error = " ".join(result.stderr.split())
         assert str(path) in error and message in error, error
+    too_long = _history_file(tmp_path, json.dumps([{"question": "Why?", "interpreted_as": "Why?"}] * 11))
+    result = CliRunner().invoke(app, ["ask", FOLLOW_UP, "--index", str(corpus_index), "--history", str(too_long)])
+    assert result.exit_code == 2 and "The history has 11 turns; the limit is 10" in " ".join(result.stderr.split())
     missing = tmp_path / "missing.json"
     result = CliRunner().invoke(app, ["ask", FOLLOW_UP, "--index", str(corpus_index), "--history", str(missing)])
     assert result.exit_code == 2 and "Cannot read the history file" in result.stderr and "missing.json" in result.stderr

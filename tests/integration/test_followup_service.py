@@ -8,8 +8,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from minutes_qa.contract import Turn
 from minutes_qa.settings import Settings
-from minutes_qa.rag.contract import Turn
 from minutes_qa.rag.engine import Engine
 from minutes_qa.server.app import create_app
 from minutes_qa.server.background import background_server

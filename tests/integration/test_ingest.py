@@ -19,6 +19,7 @@ import pytest
 from support import SAMPLE_CORPUS, SHARED_CORPUS, sigint_for_children
 from typer.testing import CliRunner
 
+from minutes_qa.contract import Filters
 import minutes_qa.index.ingest as ingest_module
 from minutes_qa.index.chunking import CHUNKER_VERSION
 from minutes_qa.index.embedding import Embedder
@@ -28,7 +29,6 @@ from minutes_qa.index.pause_hook import PAUSE_ENV, PAUSE_MARKER
 from minutes_qa.index.store import IndexReader, current_generation, read_manifest
 from minutes_qa.cli.app import app
 from minutes_qa.settings import Settings
-from minutes_qa.rag.contract import Filters
 from minutes_qa.rag.engine import Engine
 
 SAMPLE_FILES = sorted(path.name for path in SAMPLE_CORPUS.glob("*.txt"))

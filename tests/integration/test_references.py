@@ -6,10 +6,10 @@ from pathlib import Path
 
 from support import REPO
 
+from minutes_qa.contract import Filters
 from minutes_qa.index.embedding import Embedder
 from minutes_qa.index.ingest import ingest
 from minutes_qa.settings import Settings
-from minutes_qa.rag.contract import Filters
 from minutes_qa.rag.engine import Engine
 SHARED_CORPUS = REPO.parent / "shared" / "corpus"
 

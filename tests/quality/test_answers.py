@@ -13,9 +13,9 @@ import re
 import pytest
 from support import ASK_K, SHARED_EVAL, ask_cached
 
+from minutes_qa.contract import ABSTAIN_MESSAGE, AskResponse, Passage
 from minutes_qa.settings import Settings
-from minutes_qa.rag.answer import ABSTAIN_MESSAGE, MISSING_PART_PREFIX, AnswerWeights
-from minutes_qa.rag.contract import AskResponse, Passage
+from minutes_qa.rag.answer import MISSING_PART_PREFIX, AnswerWeights
 from minutes_qa.rag.engine import Engine
 from minutes_qa.text.labels import meeting_label
 

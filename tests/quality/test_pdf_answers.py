@@ -13,10 +13,10 @@ import re
 import pytest
 from support import REPO, SHARED_CORPUS
 
+from minutes_qa.contract import AskResponse
 from minutes_qa.index.embedding import Embedder
 from minutes_qa.index.ingest import ingest
 from minutes_qa.settings import Settings
-from minutes_qa.rag.contract import AskResponse
 from minutes_qa.rag.engine import Engine
 
 PDF_QUESTIONS = REPO / "eval" / "pdf_questions.jsonl"

@@ -7,19 +7,24 @@ import json
 import httpx
 import pytest
 
+from minutes_qa.contract import AskResponse, Citation, Passage, Source
 from minutes_qa.eval.metrics import score_config
 from minutes_qa.eval.questions import GoldQuote, Question
 from minutes_qa.eval.runner import EvalError, HttpBackend, locate_gold, run_questions
-from minutes_qa.rag.contract import AskResponse, Citation, Passage, Source
+
 DOCUMENT = "Item 1. The board agreed the budget. Item 2. Any other business."
 
 
 def fake_service(request: httpx.Request) -> httpx.Response:
     """A stand-in for the minutes-qa service: one document, one passage per retriever."""
     if request.method == "GET" and request.url.path == "/documents":
-        return httpx.Response(200, json=[{"doc_id": "d1", "file": "a.txt", "title": None}])
+        return httpx.Response(
+            200, json=[{"doc_id": "d1", "file": "a.txt", "title": None, "chars": len(DOCUMENT), "view_url": "v"}]
+        )
     if request.method == "GET" and request.url.path == "/documents/d1":
-        return httpx.Response(200, json={"doc_id": "d1", "file": "a.txt", "text": DOCUMENT})
+        return httpx.Response(
+            200, json={"doc_id": "d1", "file": "a.txt", "chars": len(DOCUMENT), "view_url": "v", "text": DOCUMENT}
+        )
     if request.method == "POST" and request.url.path == "/ask":
         body = json.loads(request.content)
         if body["retriever"] == "broken":
@@ -50,7 +55,7 @@ def test_http_backend_feeds_the_same_metrics() -> None:
     hybrid, bm25 = (score_config(results[config], k=5).overall for config in ("hybrid", "bm25"))
     assert (hybrid["hit@1"], hybrid["citation_precision"], hybrid["keyword_recall"]) == (1.0, 1.0, 1.0)
     assert (bm25["hit@10"], bm25["citation_precision"]) == (0.0, 0.0)
-    with pytest.raises(EvalError, match="answered 422: .*Unknown retriever 'broken'"):
+    with pytest.raises(EvalError, match="POST /ask failed at http://service: Unknown retriever 'broken'"):
         run_questions(backend, [question], spans, ["broken"], k=5)
     backend.close()
 
@@ -60,5 +65,5 @@ def test_http_backend_unreachable_service_says_so() -> None:
         raise httpx.ConnectError("connection refused", request=request)
 
     backend = HttpBackend("http://nowhere:1", 1.0, transport=httpx.MockTransport(refuse))
-    with pytest.raises(EvalError, match="Cannot reach the service at http://nowhere:1/documents"):
+    with pytest.raises(EvalError, match="GET /documents failed at http://nowhere:1: .*not reachable"):
         backend.document_texts(["a.txt"])

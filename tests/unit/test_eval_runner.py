@@ -7,10 +7,10 @@ from typing import Any
 
 import httpx
 
+from minutes_qa.contract import AskResponse
 from minutes_qa.eval.cli import history_mode
 from minutes_qa.eval.questions import Question
 from minutes_qa.eval.runner import HttpBackend, InProcessBackend, Turn, run_questions
-from minutes_qa.rag.contract import AskResponse
 
 
 class InterpretedResponse(AskResponse):

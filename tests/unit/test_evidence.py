@@ -6,8 +6,8 @@ import math
 
 import pytest
 
+from minutes_qa.contract import Passage, Source
 from minutes_qa.rag.answer_kinds import AnswerKind, expected_answer, holds_answer, names_person
-from minutes_qa.rag.contract import Passage, Source
 from minutes_qa.rag.evidence import (
     EvidenceFeatures,
     asked_acts,

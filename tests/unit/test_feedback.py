@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from minutes_qa.contract import Citation
 from minutes_qa.cli.app import app as cli
 from minutes_qa.cli.feedback_cli import shown_comment
 from minutes_qa.cli.feedback_export import count_feedback, eval_record, question_type
-from minutes_qa.rag.contract import Citation
 from minutes_qa.server.feedback import TokenBucket
 from minutes_qa.server.feedback_store import RatedAnswer, StoredFeedback, answer_id, verified_generation
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from minutes_qa.rag.contract import AskResponse, Turn
+from minutes_qa.contract import AskResponse, Turn
 from minutes_qa.rag.followup import Reading, resolve
 from minutes_qa.rag.places import Places
 

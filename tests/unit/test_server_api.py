@@ -5,7 +5,7 @@ from __future__ import annotations
 import typing
 
 from minutes_qa.rag.retrieval import RETRIEVERS
-from minutes_qa.server.models import RetrieverName
+from minutes_qa.contract import RetrieverName
 
 
 def test_retriever_choices_match_the_engine() -> None:

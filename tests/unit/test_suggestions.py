@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from minutes_qa.rag.contract import Citation, Passage, Source
+from minutes_qa.contract import Citation, Passage, Source
 from minutes_qa.rag.suggestions import item_topic, next_questions
 
 

@@ -176,7 +176,7 @@ def test_pending_and_error_turns_and_filters_note() -> None:
 
 
 def test_a_live_region_announces_what_the_newest_turn_brought() -> None:
-    answer = Answer.model_validate_json(REAL_ASK_JSON)
+    answer = AskResponse.model_validate_json(REAL_ASK_JSON)
     abstained = AskResponse(question="q", answer=ABSTAIN_MESSAGE, abstained=True, citations=[], passages=[])
 
     assert announcement(Turn("q", Filters())) == "Searching the minutes…"
@@ -195,7 +195,7 @@ def test_a_live_region_announces_what_the_newest_turn_brought() -> None:
 
 
 def test_the_direct_answer_leads_the_reply_cited_like_the_others() -> None:
-    answer = Answer.model_validate_json(REAL_ASK_JSON)
+    answer = AskResponse.model_validate_json(REAL_ASK_JSON)
 
     html = render_conversation([Turn(answer.question, Filters(), answer=answer)], API)
 
@@ -212,8 +212,8 @@ def test_a_direct_answer_the_answer_text_opens_with_is_shown_once() -> None:
     # The read path may also write the direct answer as the first paragraph of its plain-text answer.
     body = json.loads(REAL_ASK_JSON)
     body["answer"] = f"the two  Health and Wellbeing Chairs [1]\n\n{body['answer']}"
-    answer = Answer.model_validate(body)
-    plain = Answer.model_validate_json(REAL_ASK_JSON)
+    answer = AskResponse.model_validate(body)
+    plain = AskResponse.model_validate_json(REAL_ASK_JSON)
 
     html = render_conversation([Turn(answer.question, Filters(), answer=answer)], API)
 
@@ -222,7 +222,7 @@ def test_a_direct_answer_the_answer_text_opens_with_is_shown_once() -> None:
 
 
 def test_the_direct_answer_is_escaped_and_its_own_brackets_are_not_links() -> None:
-    answer = Answer.model_validate_json(REAL_ASK_JSON)
+    answer = AskResponse.model_validate_json(REAL_ASK_JSON)
     answer.direct_answer.text = HOSTILE + " [1]"
     without_citation = answer.model_copy(update={"direct_answer": answer.direct_answer.model_copy(update={"citation": 7})})
 
@@ -235,7 +235,7 @@ def test_the_direct_answer_is_escaped_and_its_own_brackets_are_not_links() -> No
 
 
 def test_the_meeting_heading_is_the_services_own_council_included() -> None:
-    answer = Answer.model_validate_json(REAL_ASK_JSON)
+    answer = AskResponse.model_validate_json(REAL_ASK_JSON)
 
     html = render_conversation([Turn(answer.question, Filters(), answer=answer)], API)
 
@@ -281,17 +281,24 @@ def test_meeting_headings_are_the_cited_sources_label(
     assert (f"{heading}: {rest}" if heading else rest) == paragraph
 
 
+def _document(doc_id: str, **metadata: str | None) -> DocumentSummary:
+    return DocumentSummary(
+        doc_id=doc_id, file=f"{doc_id}.txt", chars=100, view_url=f"{API}/documents/{doc_id}/view", **metadata
+    )
+
+
 def test_example_questions_come_from_the_loaded_documents() -> None:
     documents = [
-        DocumentSummary(doc_id="a", file="a.txt", committee="Cabinet", meeting_date="2016-07-28",
-                        title="One Herefordshire and the sustainability and transformation plan"),
-        DocumentSummary(doc_id="b", file="b.txt", committee="Health and Wellbeing Board", meeting_date="2018-02-13",
-                        title="Improving health and wellbeing – a system leadership approach"),
-        DocumentSummary(doc_id="c", file="c.txt", title="Integrated Care System Development: Draft Strategy"),
-        DocumentSummary(doc_id="d", file="d.txt", committee="Cabinet", meeting_date="2017-01-01", title=None),
+        _document("a", committee="Cabinet", meeting_date="2016-07-28",
+                  title="One Herefordshire and the sustainability and transformation plan"),
+        _document("b", committee="Health and Wellbeing Board", meeting_date="2018-02-13",
+                  title="Improving health and wellbeing – a system leadership approach"),
+        _document("c", title="Integrated Care System Development: Draft Strategy"),
+        _document("d", committee="Cabinet", meeting_date="2017-01-01", title=None),
     ]
 
-    questions = example_questions(Facets(committees=["Cabinet", "Health and Wellbeing Board", "Planning Committee"]), documents)
+    facets = Facets(committees=["Cabinet", "Health and Wellbeing Board", "Planning Committee"], councils=[])
+    questions = example_questions(facets, documents)
 
     assert questions == [
         "What did the Health and Wellbeing Board say about improving health and wellbeing?",
@@ -302,23 +309,31 @@ def test_example_questions_come_from_the_loaded_documents() -> None:
 
 
 def test_example_questions_without_documents_use_committees() -> None:
-    assert example_questions(Facets(committees=["Cabinet"]), []) == ["What did the Cabinet decide?"]
-    assert example_questions(Facets(), []) == []
+    assert example_questions(Facets(committees=["Cabinet"], councils=[]), []) == ["What did the Cabinet decide?"]
+    assert example_questions(Facets(committees=[], councils=[]), []) == []
 
 
-def test_question_checks() -> None:
-    assert question_problem("  ", 100) is not None and "Type a question" in (question_problem("", 100) or "")
-    assert "limit is 100" in (question_problem("x" * 101, 100) or "")
-    assert question_problem("Who chairs the board?", 100) is None
+LIMITS = RequestLimits(max_question_chars=100, max_k=50, max_history_turns=2, max_comment_chars=2000)
+
+
+def test_the_question_box_is_checked_by_the_contract() -> None:
+    assert ask_request(" Who chairs the board? ", None, None, None, None, [], LIMITS).question == "Who chairs the board?"
+    with pytest.raises(ValueError, match="^The question is empty: say what you want to know.$"):
+        ask_request("  ", None, None, None, None, [], LIMITS)
+    with pytest.raises(ValueError, match="101 characters long; the limit is 100"):
+        ask_request("x" * 101, None, None, None, None, [], LIMITS)
+    turn = {"question": "Why?", "interpreted_as": "Why?"}
+    with pytest.raises(ValueError, match="The history has 3 turns; the limit is 2"):
+        ask_request("And then?", None, None, None, None, [turn] * 3, LIMITS)
 
 
 def test_filters_parse_and_reject_bad_dates() -> None:
-    filters = parse_filters("Cabinet", "", "2018-01-01", None)
-    assert filters == Filters(committee="Cabinet", since=date(2018, 1, 1))
+    request = ask_request("q", "Cabinet", "", "2018-01-01", None, [], LIMITS)
+    assert request.filters == Filters(committee="Cabinet", since=date(2018, 1, 1))
     with pytest.raises(ValueError, match="YYYY-MM-DD"):
-        parse_filters("", "", "13/02/2018", None)
-    with pytest.raises(ValueError, match="after"):
-        parse_filters("", "", "2019-01-01", "2018-01-01")
+        ask_request("q", "", "", "13/02/2018", None, [], LIMITS)
+    with pytest.raises(ValueError, match=r"start date \(2019-01-01\) is after the end date \(2018-01-01\)"):
+        ask_request("q", "", "", "2019-01-01", "2018-01-01", [], LIMITS)
 
 
 REFERENCE = "Health and Wellbeing Board, 13 February 2018, minute 150, Herefordshire Council"

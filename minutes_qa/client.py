@@ -1,126 +1,42 @@
-"""The UI's only way to the minutes: an HTTP client of the service.
+"""The Python client of the minutes service's HTTP API.
 
-It mirrors the service's JSON contract in its own models (the UI imports nothing from the
-read path) and turns every transport or protocol failure into a :class:`ServiceError` whose
-message a council member can act on, never a traceback.
+The web UI, ``minutes chat --api``, the eval harness's ``--api`` backend and analysts' scripts
+all reach the service through :class:`MinutesClient`. It speaks the contract
+(:mod:`minutes_qa.contract`): requests go out as its models' JSON, replies come back as its
+models. Every transport or protocol failure becomes a :class:`ServiceError` whose message a
+council member can act on, never a traceback; a refusal (4xx) carries the service's own reason,
+which for an invalid request is the contract's sentence.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from datetime import date
-from typing import Any, Literal, TypeVar
+from collections.abc import Sequence
+from typing import Any, TypeVar
+from urllib.parse import quote
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
+
+from .contract import (
+    AskResponse,
+    DocumentDetail,
+    DocumentSummary,
+    Facets,
+    FeedbackReceipt,
+    Filters,
+    HealthResponse,
+    Rating,
+    RetrieverName,
+    SearchResponse,
+    Turn,
+)
 
 # Connecting to a local service either works at once or not at all: fail fast there, and
 # give the answer itself the configured (longer) time.
 CONNECT_TIMEOUT_SECONDS = 5.0
 
 Model = TypeVar("Model", bound=BaseModel)
-
-
-class _Lenient(BaseModel):
-    # The service may add fields over time; the UI reads only what it knows.
-    model_config = ConfigDict(extra="ignore")
-
-
-class Filters(_Lenient):
-    """What the member restricted the question to. Unset fields do not restrict."""
-
-    committee: str | None = None
-    council: str | None = None
-    since: date | None = None
-    until: date | None = None
-
-    def active(self) -> bool:
-        return any(value is not None for value in self.model_dump().values())
-
-
-class Source(_Lenient):
-    doc_id: str
-    file: str
-    start: int
-    end: int
-    page: int | None = None
-    council: str | None = None
-    committee: str | None = None
-    meeting_date: str | None = None
-    title: str | None = None
-    url: str | None = None
-    reference: str | None = None  # "Committee, 13 February 2018, minute 150, Council", as staff cite it
-    view_url: str | None = None
-
-
-class Passage(_Lenient):
-    id: str
-    rank: int
-    score: float
-    text: str
-    source: Source
-
-
-class Citation(_Lenient):
-    n: int
-    passage_id: str
-    quote: str
-
-
-class DirectAnswer(_Lenient):
-    """The words that answer the question, quoted from the minutes; ``citation`` is its [n]."""
-
-    text: str
-    citation: int
-
-
-class Answer(_Lenient):
-    """The service's reply to a question."""
-
-    question: str
-    interpreted_as: str = ""
-    answer: str
-    abstained: bool
-    direct_answer: DirectAnswer | None = None
-    citations: list[Citation] = Field(default_factory=list)
-    passages: list[Passage] = Field(default_factory=list)
-    suggestions: list[str] = Field(default_factory=list)
-    answer_id: str | None = None  # what POST /feedback rates; None when the service cannot take feedback
-
-    def passage(self, passage_id: str) -> Passage | None:
-        return next((passage for passage in self.passages if passage.id == passage_id), None)
-
-
-Rating = Literal["up", "down"]
-
-
-class FeedbackReceipt(_Lenient):
-    """What the service stored for a rating."""
-
-    id: int
-    answer_id: str
-    rating: Rating
-
-
-class Facets(_Lenient):
-    """What the loaded minutes span: the choices of the filter menus."""
-
-    committees: list[str] = Field(default_factory=list)
-    councils: list[str] = Field(default_factory=list)
-    earliest: str | None = None
-    latest: str | None = None
-
-
-class DocumentSummary(_Lenient):
-    """One ingested minutes document, without its text."""
-
-    doc_id: str
-    file: str
-    council: str | None = None
-    committee: str | None = None
-    meeting_date: str | None = None
-    title: str | None = None
-    url: str | None = None
+_DOCUMENTS = TypeAdapter(list[DocumentSummary])
 
 
 class ServiceError(Exception):
@@ -148,40 +64,74 @@ class ServiceFailed(ServiceError):
 
 
 class MinutesClient:
-    """Typed calls to the minutes service at ``base_url``."""
+    """Typed calls to the minutes service at ``base_url``; use it as a context manager or :meth:`close` it.
 
-    def __init__(self, base_url: str, timeout_seconds: float) -> None:
+    ``transport`` replaces the network (an ``httpx.MockTransport`` in tests).
+    """
+
+    def __init__(
+        self, base_url: str, timeout_seconds: float = 30.0, transport: httpx.BaseTransport | None = None
+    ) -> None:
         self.base_url = base_url.rstrip("/")
         self.timeout_seconds = timeout_seconds
         timeout = httpx.Timeout(timeout_seconds, connect=min(CONNECT_TIMEOUT_SECONDS, timeout_seconds))
-        self._http = httpx.Client(base_url=self.base_url, timeout=timeout)
+        self._http = httpx.Client(base_url=self.base_url, timeout=timeout, transport=transport)
+
+    def __enter__(self) -> MinutesClient:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
 
     def close(self) -> None:
         self._http.close()
 
-    def health(self) -> dict[str, Any]:
+    def health(self) -> HealthResponse:
         """The service's health report; raises :class:`ServiceError` when it is not up."""
-        body = self._request("GET", "/health")
-        if not isinstance(body, dict):
-            raise ServiceFailed(f"The minutes service at {self.base_url} sent an unexpected health report.")
-        return body
+        return self._parse(HealthResponse, self._request("GET", "/health"))
 
     def ask(
-        self, question: str, filters: Filters | None = None, history: Sequence[Mapping[str, str]] = ()
-    ) -> Answer:
-        """Ask ``question`` of the minutes, restricted by ``filters``; the service picks how many passages.
+        self,
+        question: str,
+        *,
+        filters: Filters | None = None,
+        history: Sequence[Turn] | None = None,
+        k: int | None = None,
+        retriever: RetrieverName | None = None,
+    ) -> AskResponse:
+        """Ask ``question`` of the minutes (``POST /ask``), restricted by ``filters``.
 
-        ``history`` holds the conversation's earlier turns, oldest first, each ``{"question",
-        "interpreted_as"}`` as the service answered it, so that a follow-up is read in context.
+        ``history`` holds the conversation's earlier turns, oldest first, each as the service
+        answered it (``Turn(question=..., interpreted_as=...)``), so that a follow-up is read in
+        context; it is sent whenever given, even empty. ``k`` and ``retriever`` default to the
+        service's choice. The service validates the request against its own limits; a refusal is
+        a :class:`ServiceRejected` with its reason.
         """
         payload: dict[str, Any] = {"question": question}
-        if history:
-            payload["history"] = [dict(turn) for turn in history]
+        if k is not None:
+            payload["k"] = k
+        if retriever is not None:
+            payload["retriever"] = retriever
+        if history is not None:
+            payload["history"] = [turn.model_dump(mode="json") for turn in history]
         if filters is not None and filters.active():
             payload["filters"] = filters.model_dump(mode="json", exclude_none=True)
-        return self._parse(Answer, self._request("POST", "/ask", json=payload))
+        return self._parse(AskResponse, self._request("POST", "/ask", json=payload))
 
-    def feedback(self, answer: Answer, rating: Rating, comment: str | None = None) -> FeedbackReceipt:
+    def search(
+        self, query: str, *, filters: Filters | None = None, k: int | None = None, retriever: RetrieverName | None = None
+    ) -> SearchResponse:
+        """The passages that best match ``query`` (``GET /search``), restricted by ``filters``."""
+        params: dict[str, Any] = {"q": query}
+        if k is not None:
+            params["k"] = k
+        if retriever is not None:
+            params["retriever"] = retriever
+        if filters is not None:
+            params.update(filters.model_dump(mode="json", exclude_none=True))
+        return self._parse(SearchResponse, self._request("GET", "/search", params=params))
+
+    def feedback(self, answer: AskResponse, rating: Rating, comment: str | None = None) -> FeedbackReceipt:
         """Rate ``answer`` (thumbs ``up`` or ``down``, with an optional comment) through ``POST /feedback``.
 
         The service only accepts a rating of an answer it gave: the answer goes back exactly as it
@@ -216,11 +166,26 @@ class MinutesClient:
         return self._parse(Facets, self._request("GET", "/facets"))
 
     def documents(self) -> list[DocumentSummary]:
-        """Every ingested document's metadata, for building example questions."""
+        """Every ingested document's metadata, without text."""
         body = self._request("GET", "/documents")
-        if not isinstance(body, list):
-            raise ServiceFailed(f"The minutes service at {self.base_url} sent an unexpected list of documents.")
-        return [self._parse(DocumentSummary, item) for item in body]
+        try:
+            return _DOCUMENTS.validate_python(body)
+        except ValidationError as error:
+            raise ServiceFailed(
+                f"The minutes service at {self.base_url} sent an unexpected list of documents "
+                f"({error.error_count()} problem(s))."
+            ) from error
+
+    def document(self, doc_id: str) -> DocumentDetail:
+        """One document with the stored text that citation spans index into."""
+        return self._parse(DocumentDetail, self._request("GET", f"/documents/{quote(doc_id, safe='')}"))
+
+    def openapi(self) -> dict[str, Any]:
+        """The service's OpenAPI description, to learn what an older or newer service accepts."""
+        body = self._request("GET", "/openapi.json")
+        if not isinstance(body, dict):
+            raise ServiceFailed(f"The minutes service at {self.base_url} sent an unexpected API description.")
+        return body
 
     def _request(self, method: str, path: str, **kwargs: Any) -> Any:
         try:
@@ -259,7 +224,7 @@ class MinutesClient:
         except ValidationError as error:
             raise ServiceFailed(
                 f"The minutes service at {self.base_url} replied in an unexpected shape "
-                f"({error.error_count()} problem(s) reading its {model.__name__.lower()})."
+                f"({error.error_count()} problem(s) reading its {model.__name__})."
             ) from error
 
 

@@ -1,4 +1,4 @@
-"""The UI's HTTP client against real sockets: a small stand-in service and a closed port.
+"""The HTTP client (minutes_qa.client) against real sockets: a small stand-in service and a closed port.
 
 The real service is exercised by the browser tests; here each failure the member may meet
 (nothing listening, too slow, refused, broken) is produced on purpose.
@@ -15,14 +15,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from minutes_qa.ui.client import (
-    Filters,
+from minutes_qa.client import (
     MinutesClient,
     ServiceFailed,
     ServiceRejected,
     ServiceTimeout,
     ServiceUnavailable,
 )
+from minutes_qa.contract import Filters, Turn
 
 ANSWER = {
     "question": "q",
@@ -38,12 +38,16 @@ ANSWER = {
     ],
     "suggestions": [],
 }
+HEALTH = {
+    "status": "ok", "model": "m", "backend": "onnx", "uploads_enabled": False, "ingesting": False,
+    "index": {"generation": 1, "built_at": "2024-01-01T00:00:00", "documents": 1, "passages": 2},
+}
 # path -> (status, body); a body of bytes is sent as it is.
 ROUTES: dict[str, tuple[int, object]] = {
     "/ask": (200, ANSWER),
     "/facets": (200, {"committees": ["Cabinet"], "councils": [], "earliest": "2016-07-28", "latest": "2018-02-13"}),
     "/documents": (200, [{"doc_id": "d", "file": "d.txt", "title": "Item", "chars": 10, "view_url": "/x"}]),
-    "/health": (200, {"status": "ok"}),
+    "/health": (200, HEALTH),
 }
 # path -> an event the reply waits for: set by the test once its client has given up, so the
 # reply is late by construction, not by a delay the client might outwait on a busy machine.
@@ -132,7 +136,7 @@ def test_facets_documents_and_health(stand_in: str, routes: dict[str, tuple[int,
 
     assert client.facets().committees == ["Cabinet"]
     assert [doc.title for doc in client.documents()] == ["Item"]
-    assert client.health() == {"status": "ok"}
+    assert client.health().model_dump() == HEALTH
     routes["/documents"] = (200, {"documents": []})
     with pytest.raises(ServiceFailed, match="unexpected list of documents"):
         client.documents()
@@ -227,8 +231,8 @@ def test_feedback_refusals_are_plain(stand_in: str, routes: dict[str, tuple[int,
 
 def test_ask_sends_the_conversation_as_history(stand_in: str) -> None:
     client = MinutesClient(stand_in, 5)
-    earlier = [{"question": "What about workforce risk?", "interpreted_as": "What about workforce risk?"}]
+    earlier = [Turn(question="What about workforce risk?", interpreted_as="What about workforce risk?")]
 
     client.ask("And in 2019?", history=earlier)
 
-    assert _StandIn.requests[-1] == ("/ask", {"question": "And in 2019?", "history": earlier})
+    assert _StandIn.requests[-1] == ("/ask", {"question": "And in 2019?", "history": [earlier[0].model_dump()]})
