@@ -67,6 +67,15 @@ def test_chat_reads_follow_ups_in_context_until_quit(corpus_index: Path) -> None
     assert output.count("You:") == 3  # nothing is read after /quit
 
 
+def test_chat_refuses_a_question_over_the_limit_with_the_contracts_message(corpus_index: Path) -> None:
+    typed = f"{'x' * 1001}\n{CROYDON}\n/quit\n"
+    result = CliRunner().invoke(app, ["chat", "--index", str(corpus_index)], input=typed)
+    assert result.exit_code == 0, result.output
+    output = " ".join(result.stdout.split())
+    assert "Error: The question is 1,001 characters long; the limit is 1,000" in output
+    assert output.count("[1]") >= 1  # the chat goes on: the next question is answered
+
+
 def test_chat_new_conversation_forgets_the_earlier_turns(corpus_index: Path) -> None:
     typed = f"{CROYDON}\n/new\n{FOLLOW_UP}\n"  # ends without /quit: the end of input ends the chat
     result = CliRunner().invoke(app, ["chat", "--index", str(corpus_index)], input=typed)
