@@ -23,12 +23,14 @@ from .contract import (
     DocumentSummary,
     Facets,
     FeedbackReceipt,
+    FeedbackRequest,
     Filters,
     HealthResponse,
     Rating,
     RetrieverName,
     SearchResponse,
     Turn,
+    problems,
 )
 
 # Connecting to a local service either works at once or not at all: fail fast there, and
@@ -140,17 +142,20 @@ class MinutesClient:
         """
         if not answer.answer_id:
             raise ServiceRejected("This answer cannot be rated: the service gave it no answer id.", 422)
-        payload: dict[str, Any] = {
-            "answer_id": answer.answer_id,
-            "question": answer.question,
-            "interpreted_as": answer.interpreted_as or answer.question,
-            "answer": answer.answer,
-            "citations": [citation.model_dump(mode="json") for citation in answer.citations],
-            "passages": [passage.id for passage in answer.passages],
-            "rating": rating,
-        }
-        if comment and comment.strip():
-            payload["comment"] = comment.strip()
+        try:
+            request = FeedbackRequest(
+                answer_id=answer.answer_id,
+                question=answer.question,
+                interpreted_as=answer.interpreted_as or answer.question,
+                answer=answer.answer,
+                citations=answer.citations,
+                passages=[passage.id for passage in answer.passages],
+                rating=rating,
+                comment=comment,
+            )
+        except ValidationError as error:
+            raise ServiceRejected(problems(error), 422) from None
+        payload = request.model_dump(mode="json", exclude_none=True)
         try:
             body = self._request("POST", "/feedback", json=payload)
         except ServiceRejected as error:

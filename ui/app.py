@@ -98,6 +98,8 @@ def build_app(settings: Settings, api_url: str | None = None) -> gr.Blocks:
     """The UI as a ``gr.Blocks``, talking to the service at ``api_url`` (default: settings)."""
     base_url = (api_url or settings.ui.api_url).rstrip("/")
     client = MinutesClient(base_url, settings.ui.api_timeout_seconds)
+    # Questions and comments are checked here as the service checks them, so the member is told at once.
+    limits = RequestLimits.of(settings)
 
     with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
         gr.HTML(
@@ -191,7 +193,7 @@ def build_app(settings: Settings, api_url: str | None = None) -> gr.Blocks:
             try:
                 request = ask_request(
                     text, committee_value, council_value, since_value, until_value,
-                    history_of(history, settings.retrieval.max_history_turns), RequestLimits.of(settings),
+                    history_of(history, limits.max_history_turns), limits,
                 )
             except ValueError as error:
                 yield gr.update(), history, gr.update(), _notice(str(error))
@@ -238,18 +240,12 @@ def build_app(settings: Settings, api_url: str | None = None) -> gr.Blocks:
         def rate(history: list[Turn], index: int, answer: AskResponse, rating: str, comment: str) -> tuple[Any, ...]:
             """Send a thumbs up or down (and the comment) for turn ``index``'s ``answer``; say how it went."""
             turn = history[index]
-            if len(comment.strip()) > settings.service.max_comment_chars:
-                problem = (
-                    f"Your comment is {len(comment.strip()):,} characters long; the limit is "
-                    f"{settings.service.max_comment_chars:,}. Please shorten it, then rate again."
-                )
-                rated = replace(turn, rating_error=problem)
-            else:
-                try:
+            try:
+                with request_limits(limits):
                     client.feedback(answer, "up" if rating == "up" else "down", comment)
-                    rated = replace(turn, rating=rating, rating_error=None)
-                except ServiceError as error:
-                    rated = replace(turn, rating_error=f"Your rating was not recorded. {error}")
+                rated = replace(turn, rating=rating, rating_error=None)
+            except ServiceError as error:
+                rated = replace(turn, rating_error=f"Your rating was not recorded. {error}")
             history = [*history[:index], rated, *history[index + 1 :]]
             said = rated.rating_error or "Thank you: your rating was recorded."
             return render_conversation(history, base_url, said), history, gr.update(), ""

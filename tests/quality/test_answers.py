@@ -15,7 +15,7 @@ from support import ASK_K, SHARED_EVAL, ask_cached
 
 from minutes_qa.contract import ABSTAIN_MESSAGE, AskResponse, Passage
 from minutes_qa.settings import Settings
-from minutes_qa.rag.answer import MISSING_PART_PREFIX, AnswerWeights
+from minutes_qa.rag.answer import MISSING_PART_PREFIX
 from minutes_qa.rag.engine import Engine
 from minutes_qa.text.labels import meeting_label
 
@@ -146,7 +146,7 @@ def test_answers_stay_short(all_answers: list, settings: Settings) -> None:
         words = len(response.answer.split()) - sum(len(label.split()) for label in labels)
         direct = len(response.direct_answer.text.split()) + 1 if response.direct_answer else 0
         assert words <= settings.answer.answer_max_words + direct + 2 * len(response.citations) + 16, record["id"]
-        assert len(response.citations) <= AnswerWeights().max_units + 2, record["id"]
+        assert len(response.citations) <= Settings().answer.answer_max_units + 2, record["id"]
 
 
 def test_direct_answers_for_questions_that_ask_for_a_fact(all_answers: list) -> None:
