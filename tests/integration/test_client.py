@@ -22,7 +22,7 @@ from minutes_qa.client import (
     ServiceTimeout,
     ServiceUnavailable,
 )
-from minutes_qa.contract import Filters, Turn
+from minutes_qa.contract import Filters, RequestLimits, Turn, request_limits
 
 ANSWER = {
     "question": "q",
@@ -227,6 +227,20 @@ def test_feedback_refusals_are_plain(stand_in: str, routes: dict[str, tuple[int,
     with pytest.raises(ServiceRejected, match="gave it no answer id"):
         client.feedback(answer.model_copy(update={"answer_id": None}), "up")
     assert len(_StandIn.requests) == sent  # nothing sent for an answer that cannot be rated
+
+
+def test_a_comment_over_the_limit_is_refused_with_the_contracts_message_before_sending(
+    stand_in: str, routes: dict[str, tuple[int, object]]
+) -> None:
+    routes["/ask"] = (200, RATED)
+    client = MinutesClient(stand_in, 5)
+    answer = client.ask("q")
+    sent = len(_StandIn.requests)
+    with request_limits(RequestLimits(max_question_chars=1000, max_k=50, max_history_turns=10, max_comment_chars=20)):
+        with pytest.raises(ServiceRejected, match="The comment is 21 characters long; the limit is 20") as refused:
+            client.feedback(answer, "down", "x" * 21)
+    assert refused.value.status_code == 422
+    assert len(_StandIn.requests) == sent
 
 
 def test_ask_sends_the_conversation_as_history(stand_in: str) -> None:
