@@ -8,6 +8,12 @@ this recipe. Nothing is ever downloaded. Later loads need only onnxruntime and t
 
 Mean pooling over the attention mask and L2 normalisation are done here exactly as
 sentence-transformers does them, so vectors match the torch backend's (cosine ~1.0 for fp32).
+
+The int8 model quantises activations dynamically, with one scale per run: a text batched with
+others would get a vector that depends on its batch-mates. So int8 embeds every text alone (no
+padding), several texts at once on single-threaded runs, one per core; a text's vector is then
+a function of the text only, bit for bit, whatever it is embedded with. fp32's kernels are
+independent of the batch already, so it keeps length-sorted batches.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ import os
 import tempfile
 import warnings
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -28,7 +35,7 @@ from ..errors import WritePathError
 from .base import Embedder
 
 # Bump when the export, fusion or quantisation below changes: the cache key includes it.
-EXPORT_RECIPE = 2
+EXPORT_RECIPE = 3
 _INPUT_NAMES = ("input_ids", "attention_mask", "token_type_ids")
 _WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin", "config.json")
 # The export is verified against PyTorch on these before it is cached; lengths differ on purpose
@@ -44,6 +51,10 @@ _MIN_PROBE_COSINE_INT8 = 0.97
 # Texts are tokenised and length-sorted this many at a time: sorting a wider window saves almost no
 # padding, and token ids of a whole 1M-passage ingest as Python lists would take gigabytes.
 _SORT_WINDOW = 4096
+# ONNX Runtime's SkipLayerNormalization CPU kernel took 4x the time of the Add + LayerNormalization
+# it replaces (0.66 s against 0.16 s on 24k tokens, a quarter of the int8 model's time); the
+# export leaves the pair unfused and every session keeps it so.
+_SLOWER_FUSIONS = ["SkipLayerNormFusion"]
 
 
 def default_cache_dir() -> Path:
@@ -58,13 +69,15 @@ class OnnxRuntimeEmbedder(Embedder):
     Subclasses say where the ONNX file comes from: they set ``onnx_path``, ``session`` (from
     ``new_session``), ``_dimension`` and ``_max_tokens``, then call ``_warm_up``. The one session is
     reused for every call, so single queries pay only tokenisation and one run; ``run`` is
-    thread-safe in ONNX Runtime.
+    thread-safe in ONNX Runtime. A subclass whose model is batch-dependent sets ``_text_pool``
+    (and a single-threaded session): each text then runs alone, as many at a time as the pool has threads.
     """
 
     onnx_path: Path
     session: ort.InferenceSession
     _dimension: int
     _max_tokens: int
+    _text_pool: ThreadPoolExecutor | None = None
 
     def _warm_up(self) -> None:
         self.encode(["warm-up"])  # first run allocates the memory arena; keep that off the first query
@@ -87,6 +100,8 @@ class OnnxRuntimeEmbedder(Embedder):
 
     def _encode_window(self, texts: list[str], batch_size: int, bar: tqdm) -> np.ndarray:
         ids = self.tokenizer(texts, truncation=True, max_length=self.max_tokens)["input_ids"]
+        if self._text_pool is not None:
+            return self._encode_alone(self._text_pool, ids, bar)
         # Longest first, so each batch pads to nearly its own length (and a progress bar's
         # first estimate is pessimistic rather than hopeful).
         order = sorted(range(len(ids)), key=lambda row: -len(ids[row]))
@@ -98,9 +113,28 @@ class OnnxRuntimeEmbedder(Embedder):
             bar.update(len(rows))
         return vectors
 
+    def _encode_alone(self, pool: ThreadPoolExecutor, ids: list[list[int]], bar: tqdm) -> np.ndarray:
+        """Each text in a run of its own, one per thread of ``pool`` at a time (ONNX Runtime frees the GIL)."""
+
+        def embed(row: list[int]) -> np.ndarray:
+            input_ids = np.array([row], dtype=np.int64)
+            return _run(self.session, input_ids, np.ones_like(input_ids))[0]
+
+        if len(ids) == 1:  # a query: no pool hand-off
+            vectors = embed(ids[0])[None]
+        else:
+            vectors = np.empty((len(ids), self.dimension), dtype=np.float32)
+            for row, vector in enumerate(pool.map(embed, ids)):
+                vectors[row] = vector
+        bar.update(len(ids))
+        return vectors
+
 
 class OnnxEmbedder(OnnxRuntimeEmbedder):
-    """A sentence-transformers model exported to ONNX at first use, fp32 or int8 (see the module doc)."""
+    """A sentence-transformers model exported to ONNX at first use, fp32 or int8 (see the module doc).
+
+    ``threads`` caps the cores one ``encode`` uses: fp32's threads per run, int8's runs at a time.
+    """
 
     def __init__(
         self, model_id: str, quantized: bool = False, cache_dir: Path | None = None, threads: int | None = None
@@ -110,7 +144,11 @@ class OnnxEmbedder(OnnxRuntimeEmbedder):
         self._dimension, self._max_tokens = _read_model_config(self.model_path)
         export_dir = (cache_dir or default_cache_dir()) / f"{_slug(model_id)}-{_model_hash(self.model_path)}"
         self.onnx_path = ensure_export(self.model_path, export_dir, quantized)
-        self.session = new_session(self.onnx_path, threads)
+        if quantized:
+            self._text_pool = ThreadPoolExecutor(threads or _usable_cores(), thread_name_prefix="embed")
+            self.session = new_session(self.onnx_path, 1)
+        else:
+            self.session = new_session(self.onnx_path, threads)
         self._warm_up()
 
 
@@ -147,6 +185,7 @@ def ensure_export(model_path: Path, export_dir: Path, quantized: bool) -> Path:
 def _export_fp32(model_path: Path, target: Path) -> None:
     """Export the transformer, fuse its graph, verify it against PyTorch, then publish it atomically."""
     import torch
+    from onnxruntime.transformers.fusion_options import FusionOptions
     from onnxruntime.transformers.optimizer import optimize_model
     from transformers import AutoModel, AutoTokenizer
 
@@ -178,9 +217,11 @@ def _export_fp32(model_path: Path, target: Path) -> None:
                 _hidden_states_module(model), example, str(raw), input_names=list(_INPUT_NAMES),
                 output_names=["last_hidden_state"], dynamic_axes=axes, opset_version=17, dynamo=False,
             )
+        fusions = FusionOptions("bert")
+        fusions.enable_skip_layer_norm = fusions.enable_bias_skip_layer_norm = False  # see _SLOWER_FUSIONS
         fused = optimize_model(
             str(raw), model_type="bert", num_heads=model.config.num_attention_heads,
-            hidden_size=model.config.hidden_size, opt_level=1,
+            hidden_size=model.config.hidden_size, opt_level=1, optimization_options=fusions,
         )
         staged = Path(scratch) / target.name
         fused.save_model_to_file(str(staged))
@@ -209,12 +250,14 @@ def _hidden_states_module(model):
 
 
 def _quantize(model_path: Path, fp32: Path, target: Path) -> None:
-    """Dynamic int8 (weights per output channel, activations per batch), checked against fp32.
+    """Dynamic int8 (weights per output channel, activations per run), checked against fp32.
 
     Measured on the 485 seed and dev passages: per-tensor weight scales let the worst passage's
     cosine to PyTorch fall to 0.93; per-channel keeps it at 0.986 (mean 0.994) at 1.9x the fp32
     speed. Keeping each FFN output projection in fp32 as well raised the worst to 0.993 but left
-    only 1.07x, so it is not done.
+    only 1.07x, so it is not done. Static quantisation (fixed activation scales from calibration
+    texts) was tried for batch independence and rejected: fused attention stays fp32 under it, so
+    it ran slower than this, and BERT's outlier activations cut the worst cosine to fp32 to 0.79.
     """
     import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
@@ -228,18 +271,23 @@ def _quantize(model_path: Path, fp32: Path, target: Path) -> None:
             # The fused contrib ops defeat ONNX shape inference; their outputs are float32.
             extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
         )
-        _check_probes(staged, _probe_vectors(new_session(fp32), tokenizer), tokenizer, _MIN_PROBE_COSINE_INT8)
+        _check_probes(staged, _probe_vectors(new_session(fp32), tokenizer), tokenizer, _MIN_PROBE_COSINE_INT8, alone=True)
         os.replace(staged, target)
 
 
-def _probe_vectors(session: ort.InferenceSession, tokenizer) -> np.ndarray:
-    encoded = tokenizer(list(_PROBE_TEXTS), padding=True, return_tensors="np")
-    return _run(session, encoded["input_ids"].astype(np.int64), encoded["attention_mask"].astype(np.int64))
+def _probe_vectors(session: ort.InferenceSession, tokenizer, alone: bool = False) -> np.ndarray:
+    """The probes' vectors, as one padded batch or (as int8 runs them) each text alone."""
+    batches = [[text] for text in _PROBE_TEXTS] if alone else [list(_PROBE_TEXTS)]
+    vectors = []
+    for batch in batches:
+        encoded = tokenizer(batch, padding=True, return_tensors="np")
+        vectors.append(_run(session, encoded["input_ids"].astype(np.int64), encoded["attention_mask"].astype(np.int64)))
+    return np.vstack(vectors)
 
 
-def _check_probes(candidate: Path, reference: np.ndarray, tokenizer, min_cosine: float) -> None:
+def _check_probes(candidate: Path, reference: np.ndarray, tokenizer, min_cosine: float, alone: bool = False) -> None:
     """Refuse to cache an export whose probe vectors stray from ``reference``."""
-    cosines = (_probe_vectors(new_session(candidate), tokenizer) * reference).sum(axis=1)
+    cosines = (_probe_vectors(new_session(candidate), tokenizer, alone) * reference).sum(axis=1)
     if cosines.min() < min_cosine:
         raise WritePathError(
             f"The ONNX export {candidate.name} disagrees with its reference (cosine {cosines.min():.4f} < "
@@ -259,7 +307,9 @@ def new_session(path: Path, threads: int | None = None) -> ort.InferenceSession:
     # other work (the server's own threads, BM25); without it an idle machine loses next to nothing.
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    return ort.InferenceSession(
+        str(path), options, providers=["CPUExecutionProvider"], disabled_optimizers=_SLOWER_FUSIONS
+    )
 
 
 def _usable_cores() -> int:

@@ -73,6 +73,27 @@ def test_a_query_alone_gets_the_vector_it_gets_in_a_batch(embedders: dict[str, O
     np.testing.assert_allclose(embedder.encode_query(passages[3]), batch[3], atol=1e-5)
 
 
+@pytest.mark.parametrize("backend", ["onnx", "onnx-int8"])
+def test_a_text_s_vector_does_not_depend_on_what_it_is_embedded_with(
+    embedders: dict[str, OnnxEmbedder], passages: list[str], backend: str
+) -> None:
+    # int8 quantises activations per run, so this holds only because it runs each text alone;
+    # incremental ingest and embedding in blocks rely on it, bit for bit.
+    embedder = embedders[backend]
+    text, *longer = sorted(passages, key=len)[3:7]
+    alone = embedder.encode([text])[0]
+    mixed = embedder.encode([longer[0], text, *longer[1:]], batch_size=4)
+    assert np.array_equal(mixed[1], alone)
+    assert np.array_equal(embedder.encode(passages, batch_size=3), embedder.encode(passages, batch_size=len(passages)))
+
+
+def test_int8_vectors_do_not_depend_on_how_many_texts_run_at_once(
+    embedders: dict[str, OnnxEmbedder], passages: list[str], cache_dir: Path
+) -> None:
+    one_at_a_time = OnnxEmbedder(MODEL, quantized=True, cache_dir=cache_dir, threads=1)
+    assert np.array_equal(one_at_a_time.encode(passages), embedders["onnx-int8"].encode(passages))
+
+
 def test_long_inputs_are_sorted_window_by_window_with_the_same_result(
     embedders: dict[str, OnnxEmbedder], passages: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
