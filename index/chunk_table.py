@@ -91,8 +91,8 @@ class ChunkTable:
         """The columns at ``rows``, by row."""
         wanted = np.fromiter(rows, dtype=np.int64)
         columns = (self.document, self.ordinal, self.start, self.end, self.canonical)
-        values = zip(*(column[wanted].tolist() for column in columns))
-        return dict(zip(wanted.tolist(), map(ChunkPosition._make, values)))
+        values = zip(*(column[wanted].tolist() for column in columns), strict=True)
+        return dict(zip(wanted.tolist(), map(ChunkPosition._make, values), strict=True))
 
     def fetch(self, rows: Iterable[int]) -> list[Chunk]:
         """The chunks at ``rows``, in that order (repeats allowed). Raises IndexError for a row out of range."""

@@ -146,7 +146,7 @@ def _units(text: str, count_tokens: TokenCounter, budget: int) -> list[_Unit]:
     special = count_tokens([""])[0]
     counts = count_tokens([text[start:end] for start, end, *_ in raw])
     units: list[_Unit] = []
-    for (start, end, starts_item, starts_section, heading_line, in_body), tokens in zip(raw, counts):
+    for (start, end, starts_item, starts_section, heading_line, in_body), tokens in zip(raw, counts, strict=True):
         for piece_start, piece_end, piece_tokens in _split_long(text, start, end, tokens - special, budget, count_tokens):
             units.append(_Unit(piece_start, piece_end, piece_tokens, starts_item, starts_section, heading_line, in_body))
             starts_item = starts_section = False
@@ -211,7 +211,7 @@ def _split_long(
     pieces: list[tuple[int, int, int]] = []
     piece_start, piece_tokens = words[0][0], 0
     previous_end = words[0][1]
-    for (word_start, word_end), cost in zip(words, word_tokens):
+    for (word_start, word_end), cost in zip(words, word_tokens, strict=True):
         if piece_tokens and piece_tokens + cost > budget:
             pieces.append((piece_start, previous_end, piece_tokens))
             piece_start, piece_tokens = word_start, 0

@@ -35,7 +35,7 @@ class _Memo:
             known = {text: self._tokens[text] for text in texts if text in self._tokens}
         missing = [text for text in dict.fromkeys(texts) if text not in known]
         if missing:
-            found = dict(zip(missing, map(tuple, _tokenize(missing))))
+            found = dict(zip(missing, map(tuple, _tokenize(missing)), strict=True))
             with self._lock:
                 self._tokens.update(found)
                 while len(self._tokens) > self._size:

@@ -18,6 +18,7 @@ import re
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from itertools import pairwise
 from typing import Any
 
 from pypdf import PageObject
@@ -414,7 +415,7 @@ class _PageGeometry:
         right_edge = ends[int(0.8 * (len(ends) - 1))] if ends else 0.0
         steps = [
             above.y - below.y
-            for above, below in zip(lines, lines[1:])
+            for above, below in pairwise(lines)
             if 0 < above.y - below.y < 3 * max(above.size, below.size)
         ]
         return cls(right_edge=right_edge, pitch=statistics.median(steps) if steps else None)
@@ -424,7 +425,7 @@ def _page_text(lines: Sequence[Line], geometry: _PageGeometry, vocabulary: froze
     if not lines:
         return ""
     parts = [lines[0].text]
-    for previous, line in zip(lines, lines[1:]):
+    for previous, line in pairwise(lines):
         break_ = _break_between(previous, line, geometry)
         parts.append(break_ if break_ is not None else _joiner(previous.text, line.text, vocabulary))
         parts.append(line.text)
@@ -540,7 +541,7 @@ def join_pages(composed: ComposedPages) -> tuple[str, list[tuple[int, int]]]:
     parts: list[str] = []
     spans: list[tuple[int, int]] = []
     offset = 0
-    for text, separator in zip(composed.texts, composed.separators):
+    for text, separator in zip(composed.texts, composed.separators, strict=True):
         offset += len(separator)
         parts += [separator, text]
         spans.append((offset, offset + len(text)))

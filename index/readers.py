@@ -100,6 +100,7 @@ def _decode(path: Path, data: bytes) -> tuple[str, tuple[str, ...]]:
             raise UnreadableFile(path, _binary_reason(data)) from error
     if b"\x00" in data or any(data.startswith(magic) for magic, _ in _SIGNATURES):
         raise UnreadableFile(path, _binary_reason(data))
+    warnings: tuple[str, ...]
     try:
         text, warnings = data.decode("utf-8-sig"), ()
     except UnicodeDecodeError:

@@ -58,7 +58,7 @@ def chunk_sentence_spans(text: str, chunks: Iterable[Chunk]) -> np.ndarray:
 
 def sentence_spans_by_document(documents: Sequence[Document], chunks: Iterable[Chunk]) -> dict[str, np.ndarray]:
     """:func:`chunk_sentence_spans` of each of ``documents``, from its chunks among ``chunks``."""
-    wanted = {doc.doc_id: [] for doc in documents}
+    wanted: dict[str, list[Chunk]] = {doc.doc_id: [] for doc in documents}
     for chunk in chunks:
         if chunk.doc_id in wanted:
             wanted[chunk.doc_id].append(chunk)
@@ -74,14 +74,14 @@ def write_sentences(folder: Path, doc_ids: Sequence[str], sentences: Mapping[str
     offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
     total = int(offsets[-1])
     spans = np.empty((total, 2), dtype=np.int32)
-    for doc_id, first in zip(doc_ids, offsets[:-1].tolist()):
+    for doc_id, first in zip(doc_ids, offsets[:-1].tolist(), strict=True):
         part = sentences[doc_id].spans
         spans[first : first + len(part)] = part
     np.save(folder / SPANS_FILE, spans)
     np.save(folder / OFFSETS_FILE, offsets)
     vectors = np.lib.format.open_memmap(folder / VECTORS_FILE, mode="w+", dtype=VECTOR_DTYPE, shape=(total, dimension))
     try:
-        for doc_id, first in zip(doc_ids, offsets[:-1].tolist()):
+        for doc_id, first in zip(doc_ids, offsets[:-1].tolist(), strict=True):
             part = sentences[doc_id].vectors
             for block in range(0, len(part), _COPY_ROWS):
                 rows = part[block : block + _COPY_ROWS]
@@ -106,7 +106,7 @@ def load_sentences(generation: Path, doc_ids: Sequence[str]) -> dict[str, Docume
         raise ValueError(f"{generation} stores sentences of {len(offsets) - 1} documents, not {len(doc_ids)}: rebuild it.")
     return {
         doc_id: DocumentSentences(spans[low:high], vectors[low:high])
-        for doc_id, low, high in zip(doc_ids, offsets[:-1].tolist(), offsets[1:].tolist())
+        for doc_id, low, high in zip(doc_ids, offsets[:-1].tolist(), offsets[1:].tolist(), strict=True)
     }
 
 

@@ -30,6 +30,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -289,15 +290,13 @@ class IndexReader:
 
 
 def _with_counts(manifest: Manifest, contents: IndexContents, number: int) -> Manifest:
-    from datetime import datetime, timezone
-
     values = asdict(manifest)
     values.update(
         documents=len(contents.documents),
         chunks=len(contents.chunks),
         duplicates=sum(1 for chunk in contents.chunks if chunk.duplicate_of),
         generation=number,
-        built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        built_at=datetime.now(UTC).isoformat(timespec="seconds"),
     )
     return Manifest(**values)
 

@@ -52,7 +52,7 @@ class VectorFile:
     def __getitem__(self, rows: Sequence[int] | np.ndarray) -> np.ndarray:
         """The vectors at ``rows`` (any order, repeats allowed), shape ``(len(rows), dimension)``."""
         rows = np.asarray(rows, dtype=np.int64).reshape(-1)
-        if len(rows) and not (0 <= rows.min() and rows.max() < len(self)):
+        if len(rows) and not (rows.min() >= 0 and rows.max() < len(self)):
             raise IndexError(f"vector rows must be within 0..{len(self) - 1}")
         unique, inverse = np.unique(rows, return_inverse=True)
         vectors = np.empty((len(unique), self.shape[1]), dtype=self.dtype)
@@ -71,7 +71,7 @@ class VectorFile:
 
     def _read_into(self, target: np.ndarray, row: int) -> None:
         """Fill ``target`` with the vectors from ``row`` on."""
-        read = os.preadv(self._fd, [memoryview(target).cast("B")], self._offset + row * self._row_bytes)
+        read = os.preadv(self._fd, [target.data.cast("B")], self._offset + row * self._row_bytes)
         if read != target.nbytes:
             raise OSError(f"vectors.npy ends before row {row + len(target) - 1}: the index is damaged; rebuild it.")
 
@@ -84,9 +84,10 @@ def _spans(rows: np.ndarray) -> Iterator[tuple[int, int]]:
     otherwise each run of consecutive rows (a query's candidates: a few small reads).
     """
     window_starts = np.flatnonzero(np.diff(rows // _WINDOW_ROWS, prepend=-1))
-    for first, end in zip(window_starts.tolist(), [*window_starts[1:].tolist(), len(rows)]):
+    # Not strict: with no rows there are no windows, while the list of ends still holds len(rows).
+    for first, end in zip(window_starts.tolist(), [*window_starts[1:].tolist(), len(rows)], strict=False):
         if end - first >= _DENSE_ROWS:
             yield first, end
             continue
         run_starts = first + np.flatnonzero(np.diff(rows[first:end], prepend=-2) != 1)
-        yield from zip(run_starts.tolist(), [*run_starts[1:].tolist(), end])
+        yield from zip(run_starts.tolist(), [*run_starts[1:].tolist(), end], strict=True)

@@ -75,11 +75,13 @@ def build_vector_index(vectors: np.ndarray, index_type: str) -> faiss.Index:
     """An inner-product index of ``index_type`` over unit ``vectors``; IVF kinds are trained on them."""
     vectors = np.ascontiguousarray(vectors, dtype=np.float32)
     count, dimension = vectors.shape
+    index: faiss.Index
     if index_type == "flat":
         index = faiss.IndexFlatIP(dimension)
     elif index_type == "hnsw":
-        index = faiss.IndexHNSWFlat(dimension, HNSW_M, faiss.METRIC_INNER_PRODUCT)
-        index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+        hnsw = faiss.IndexHNSWFlat(dimension, HNSW_M, faiss.METRIC_INNER_PRODUCT)
+        hnsw.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+        index = hnsw
     elif index_type in ("ivf", "ivfpq"):
         index = _trained_ivf(vectors, index_type)
     else:
@@ -124,9 +126,11 @@ def search_allowed(index: faiss.Index, query: np.ndarray, k: int, allowed: np.nd
     ivf = faiss.extract_index_ivf(index)
     bits = np.packbits(np.asarray(allowed, dtype=bool), bitorder="little")
     selector = faiss.IDSelectorBitmap(len(allowed), faiss.swig_ptr(bits))
-    params: faiss.SearchParameters = faiss.SearchParametersIVF(sel=selector, nprobe=ivf.nprobe)
+    # faiss's stubs omit the keyword arguments that its wrappers add to every SearchParameters class
+    # (faiss/class_wrappers.py, handle_SearchParameters); the wrappers also keep ``selector`` referenced.
+    params: faiss.SearchParameters = faiss.SearchParametersIVF(sel=selector, nprobe=ivf.nprobe)  # type: ignore[call-arg]
     if isinstance(index, faiss.IndexRefine):
-        params = faiss.IndexRefineSearchParameters(k_factor=index.k_factor, base_index_params=params)
+        params = faiss.IndexRefineSearchParameters(k_factor=index.k_factor, base_index_params=params)  # type: ignore[call-arg]
     _, rows = index.search(np.ascontiguousarray(query[None, :], dtype=np.float32), k, params=params)
     return rows[0][rows[0] >= 0]
 
@@ -155,13 +159,15 @@ def _trained_ivf(vectors: np.ndarray, index_type: str) -> faiss.Index:
         )
     nlist = ivf_list_count(count)
     quantizer = faiss.IndexFlatIP(dimension)
+    index: faiss.IndexIVF
     if index_type == "ivf":
         index = faiss.IndexIVFFlat(quantizer, dimension, nlist, faiss.METRIC_INNER_PRODUCT)
     else:
-        index = faiss.IndexIVFPQ(
+        ivfpq = faiss.IndexIVFPQ(
             quantizer, dimension, nlist, _pq_code_count(dimension), _pq_bits(count), faiss.METRIC_INNER_PRODUCT
         )
-        index.pq.cp.niter = PQ_TRAIN_ITERATIONS
+        ivfpq.pq.cp.niter = PQ_TRAIN_ITERATIONS
+        index = ivfpq
     index.train(_training_sample(vectors, nlist))
     return faiss.IndexRefineFlat(index) if index_type == "ivfpq" else index
 

@@ -22,11 +22,17 @@ class TorchEmbedder(Embedder):
 
     @property
     def dimension(self) -> int:
-        return int(self.model.get_embedding_dimension())
+        dimension = self.model.get_embedding_dimension()
+        if dimension is None:
+            raise ValueError(f"The model {self.model_id} ({self.model_path}) does not state its vector length: use another model.")
+        return int(dimension)
 
     @property
     def max_tokens(self) -> int:
-        return int(self.model.max_seq_length)
+        max_tokens = self.model.max_seq_length
+        if max_tokens is None:
+            raise ValueError(f"The model {self.model_id} ({self.model_path}) does not state how many tokens it reads: use another model.")
+        return int(max_tokens)
 
     def encode(self, texts: Sequence[str], batch_size: int = 32, progress: bool = False) -> np.ndarray:
         if not texts:
