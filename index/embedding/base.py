@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import cached_property, lru_cache
 from pathlib import Path
 
@@ -53,10 +53,15 @@ class Embedder(ABC):
 
     def encode_query(self, text: str) -> np.ndarray:
         """Embed one query as a read-only (dimension,) vector; repeated queries come from a cache."""
-        return self._cached_query(text)
+        return self._query_cache(text)
 
-    @lru_cache(maxsize=1024)
-    def _cached_query(self, text: str) -> np.ndarray:
+    @cached_property
+    def _query_cache(self) -> Callable[[str], np.ndarray]:
+        # One cache per embedder: a cache on the method, shared by the class, would keep every
+        # embedder that ever answered a query (and its model) in memory.
+        return lru_cache(maxsize=1024)(self._read_only_query)
+
+    def _read_only_query(self, text: str) -> np.ndarray:
         # One question is embedded by retrieval, abstention and sentence scoring alike.
         vector = self._embed_query(text)
         vector.flags.writeable = False
