@@ -22,6 +22,7 @@ from datetime import date
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
+from pydantic.json_schema import JsonDict
 from pydantic_core import PydanticCustomError
 
 from .settings import Settings, get_settings
@@ -126,8 +127,8 @@ def _check_k(value: int | None) -> int | None:
     return value
 
 
-_QUESTION_SCHEMA = {"minLength": 1}
-_K_SCHEMA = {"minimum": 1}
+_QUESTION_SCHEMA: JsonDict = {"minLength": 1}
+_K_SCHEMA: JsonDict = {"minimum": 1}
 
 
 # --- shared pieces --------------------------------------------------------------------------------
