@@ -9,7 +9,7 @@ asks for a person, an amount, a date, a number or a yes/no, the direct answer th
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from minutes_qa.contract import Citation, DirectAnswer, Passage
@@ -26,7 +26,8 @@ from .places import concerns, place_name
 from .question_parts import question_parts
 from .units import Unit, answer_units
 
-SpanScorer = Callable[[Sequence[tuple[Passage, int, int]]], Sequence[float]]
+# Collection rather than Sequence: the engine's scorers return numpy arrays, one score per span.
+SpanScorer = Callable[[Sequence[tuple[Passage, int, int]]], Collection[float]]
 """Scores spans ``(passage, start, end)`` of passage texts against the question (cosine similarity)."""
 
 # A list marker before a sentence ("·", "(b)", "2.", "10.1"), dropped when the sentence is shown.

@@ -184,9 +184,9 @@ def expected_answer(question: str) -> Expectation | None:
         money = _MONEY_QUESTION.search(question) or not _HOW_MUCH.search(question)
         kind = AnswerKind.MONEY if money else AnswerKind.NUMBER
         return Expectation(kind, given_numbers=given, accepts_percent=change)
-    if (_HOW_BIG.search(question) or _NUMBER_QUESTION.search(question)) and _MONEY_QUESTION.search(question):
-        if not _HOW_MANY.search(question):
-            return Expectation(AnswerKind.MONEY, given_numbers=given, accepts_percent=change)
+    money_size = (_HOW_BIG.search(question) or _NUMBER_QUESTION.search(question)) and _MONEY_QUESTION.search(question)
+    if money_size and not _HOW_MANY.search(question):
+        return Expectation(AnswerKind.MONEY, given_numbers=given, accepts_percent=change)
     if _HOW_BIG.search(question) and change:
         return Expectation(AnswerKind.MONEY, given_numbers=given, accepts_percent=True)
     if _PERCENT_QUESTION.search(question):

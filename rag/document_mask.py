@@ -17,7 +17,6 @@ import numpy as np
 from minutes_qa.contract import Filters
 from minutes_qa.index.records import Document
 
-
 # Day number (proleptic ordinal, always >= 1) of a document without a readable meeting date.
 _NO_DAY = 0
 

@@ -26,15 +26,15 @@ from minutes_qa.text.labels import meeting_label
 
 from .answer import SpanScorer, compose_answer
 from .answer_kinds import expected_answer
-from .followup import resolve
 from .evidence import EvidenceFeatures, best_sentence_support, evidence_features, evidence_probability
+from .followup import resolve
 from .glossary import Glossary
 from .places import concerns
 from .query import QueryAnalysis, analyse_query
 from .references import formal_reference
 from .rerank import rerank
-from .suggestions import next_questions
 from .retrieval import RETRIEVERS, Retriever, ScoredPassage
+from .suggestions import next_questions
 
 
 @dataclass(frozen=True)

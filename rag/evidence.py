@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import math
 import re
-
-from dataclasses import dataclass
 from collections.abc import Mapping, Sequence, Set as AbstractSet
+from dataclasses import dataclass
 
 from minutes_qa.contract import Passage
 from minutes_qa.index.keywords import keyword_tokens
-from minutes_qa.text.sentences import split_sentences
 from minutes_qa.settings import AnswerSettings
+from minutes_qa.text.sentences import split_sentences
 
 from .answer_kinds import AnswerKind, expected_answer, holds_answer
+from .places import place_name
 from .question_parts import question_parts
-from .places import concerns, place_name
 
 # A sentence lacking the kind of answer asked for ("how much...?" and no amount) keeps this share by default.
 _WRONG_KIND_SHARE: float = AnswerSettings.model_fields["wrong_kind_share"].default

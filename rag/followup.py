@@ -196,10 +196,11 @@ def _council_spans(text: str, places: Places | None) -> list[_Span]:
         for match in _COUNCIL_NAME.finditer(text)
         if match.group(1).lower() not in _QUESTION_WORDS | _AUX | {"the"}
     ]
-    for council in places.named_in(text) if places else ():
-        for match in places.patterns[council].finditer(text):
-            end = match.end() + (suffix.end() if (suffix := _COUNCIL_SUFFIX.match(text[match.end() :])) else 0)
-            found.append(_Span(match.start(), end, text[match.start() : end]))
+    if places:
+        for council in places.named_in(text):
+            for match in places.patterns[council].finditer(text):
+                end = match.end() + (suffix.end() if (suffix := _COUNCIL_SUFFIX.match(text[match.end() :])) else 0)
+                found.append(_Span(match.start(), end, text[match.start() : end]))
     # Where one council's name holds another's, only the longer counts (as in Places.named_in).
     kept = [s for s in found if not any(o.start <= s.start and s.end <= o.end and o != s for o in found)]
     return sorted(set(kept), key=lambda span: span.start)
@@ -509,7 +510,7 @@ def _new_topic_in(
     replaceable = old_topic is not None and old_topic.start >= 0 and not any(
         span.start < old_topic.end and old_topic.start < span.end for span, _ in replacements
     )
-    if qualifies or not replaceable:
+    if qualifies or old_topic is None or not replaceable:
         body = _body(_replaced(antecedent, replacements))
         return _finish(f"{body} {' '.join(added)}, and {topic}")
     wh = _WH_NOUN_PHRASE.match(antecedent)

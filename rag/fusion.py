@@ -23,7 +23,7 @@ def weighted_score_fusion(score_maps: Sequence[Mapping[int, float]], weights: Se
     if len(score_maps) != len(weights):
         raise ValueError("one weight per score map")
     fused: dict[int, float] = {}
-    for scores, weight in zip(score_maps, weights):
+    for scores, weight in zip(score_maps, weights, strict=True):
         for item, value in min_max_normalise(scores).items():
             fused[item] = fused.get(item, 0.0) + weight * value
     for scores in score_maps:

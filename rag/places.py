@@ -9,9 +9,9 @@ Borough Council", "Hammersmith and Fulham" for "London Borough of Hammersmith & 
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 # Words every council name shares; what is left names the place.
 _GENERIC = frozenset(

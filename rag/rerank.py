@@ -21,5 +21,5 @@ def rerank(scores: Sequence[float], supports: Sequence[float], support_weight: f
         raise ValueError("one support per score")
     top = max(scores, default=0.0)
     scale = top if top > 0 else 1.0
-    combined = [score / scale + support_weight * support for score, support in zip(scores, supports)]
+    combined = [score / scale + support_weight * support for score, support in zip(scores, supports, strict=True)]
     return sorted(((position, value) for position, value in enumerate(combined)), key=lambda item: (-item[1], item[0]))

@@ -89,7 +89,7 @@ class Retriever:
         final = self._favour_named_councils(self._fuse(mode, rows, dense, keyword), analysis)
         scored = {
             int(row): ScoredChunk(int(row), final[int(row)], float(d), float(kw))
-            for row, d, kw in zip(rows, dense, keyword)
+            for row, d, kw in zip(rows, dense, keyword, strict=True)
         }
         return self._diverse([scored[row] for row in ranked(final)], k)
 
@@ -105,7 +105,7 @@ class Retriever:
         rows = np.fromiter(final, dtype=np.int64)
         named_or_unknown = self._documents.of_councils(named)[self._doc_of_row[rows]]
         factor = self.settings.other_council_factor
-        return {int(row): score * (1.0 if ok else factor) for row, score, ok in zip(rows, final.values(), named_or_unknown)}
+        return {int(row): score * (1.0 if ok else factor) for row, score, ok in zip(rows, final.values(), named_or_unknown, strict=True)}
 
     def _mask(self, filters: Filters | None, analysis: QueryAnalysis) -> np.ndarray | None:
         """Rows allowed by explicit filters (strict) and the question's own dates (lenient)."""
@@ -147,9 +147,9 @@ class Retriever:
             _, rows = self.reader.vector_index.search(query_vector[None, :].astype(np.float32), limit)
             return [int(row) for row in rows[0] if row >= 0]
         if mask.mean() >= _ANN_MIN_ALLOWED_SHARE:
-            rows = search_allowed(self.reader.vector_index, query_vector, limit, mask)
-            if rows is not None:
-                return [int(row) for row in rows]
+            found = search_allowed(self.reader.vector_index, query_vector, limit, mask)
+            if found is not None:
+                return [int(row) for row in found]
         allowed = np.flatnonzero(mask)
         scores = np.empty(len(allowed), dtype=np.result_type(self.reader.vectors.dtype, query_vector.dtype))
         for first in range(0, len(allowed), _SCORE_BLOCK_ROWS):
@@ -163,8 +163,8 @@ class Retriever:
         return np.asarray(self.reader.vectors[rows]) @ query_vector
 
     def _fuse(self, mode: str, rows: np.ndarray, dense: np.ndarray, keyword: np.ndarray) -> dict[int, float]:
-        dense_map = {int(row): float(value) for row, value in zip(rows, dense)}
-        keyword_map = {int(row): float(value) for row, value in zip(rows, keyword) if value > 0}
+        dense_map = {int(row): float(value) for row, value in zip(rows, dense, strict=True)}
+        keyword_map = {int(row): float(value) for row, value in zip(rows, keyword, strict=True) if value > 0}
         if mode == "dense":
             return dense_map
         if mode == "bm25":

@@ -15,7 +15,6 @@ from minutes_qa.contract import Citation, Passage
 from minutes_qa.index.chunking import is_heading
 from minutes_qa.text.dates import human_date
 
-
 MAX_SUGGESTIONS = 3
 # Longer titles read as report summaries, not topics someone would type.
 _MAX_TOPIC_CHARS = 90
