@@ -18,8 +18,8 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi_offline import FastAPIOffline
 
 from minutes_qa.contract import RequestLimits
-from minutes_qa.settings import Settings, get_settings
 from minutes_qa.rag.engine import Engine
+from minutes_qa.settings import Settings, get_settings
 
 from .errors import install_error_handlers
 from .generation_check import GenerationCheck
@@ -49,7 +49,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        loaded = engine or await run_in_threadpool(Engine.open, settings.index.index_dir, settings)
+        loaded = engine if engine is not None else await run_in_threadpool(Engine.open, settings.index.index_dir, settings)
         app.state.engine = loaded
         app.state.uploads = UploadService(loaded, settings)
         app.state.text_lengths = TextLengths()

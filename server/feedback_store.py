@@ -21,7 +21,7 @@ import secrets
 import sqlite3
 import threading
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from minutes_qa.contract import AskResponse, Citation
@@ -165,7 +165,7 @@ class FeedbackStore:
         comment: str | None, received_at: datetime | None = None,
     ) -> int:
         """Append one piece of feedback; returns its id."""
-        when = (received_at or datetime.now(timezone.utc)).isoformat(timespec="seconds")
+        when = (received_at or datetime.now(UTC)).isoformat(timespec="seconds")
         citations = [citation.model_dump() for citation in rated.citations]
         row = (
             when, claimed_id, generation, rated.question, rated.interpreted_as, rated.answer,

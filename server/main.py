@@ -6,8 +6,8 @@ import os
 
 import uvicorn
 
-from minutes_qa.settings import Settings, get_settings
 from minutes_qa.rag.engine import Engine
+from minutes_qa.settings import Settings, get_settings
 
 from .app import create_app
 from .logging import configure_logging

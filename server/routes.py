@@ -15,8 +15,8 @@ from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.exceptions import RequestValidationError
 from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import ValidationError
@@ -45,8 +45,8 @@ from minutes_qa.index.ingest import IngestReport
 from minutes_qa.index.readers import SUPPORTED_SUFFIXES
 from minutes_qa.index.records import Document
 from minutes_qa.index.store import IndexReader
-from minutes_qa.settings import Settings
 from minutes_qa.rag.engine import Engine
+from minutes_qa.settings import Settings
 
 from .errors import DOCUMENT_ERRORS, QUERY_ERRORS, ApiError
 from .feedback import FEEDBACK_ERRORS, FeedbackService, get_feedback, limit_feedback_rate

@@ -25,8 +25,8 @@ from typing import BinaryIO
 from minutes_qa.index.errors import UnreadableFile
 from minutes_qa.index.ingest import IngestReport, ingest
 from minutes_qa.index.readers import SUPPORTED_SUFFIXES, read_file
-from minutes_qa.settings import Settings
 from minutes_qa.rag.engine import Engine
+from minutes_qa.settings import Settings
 
 from .errors import ApiError
 
