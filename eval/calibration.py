@@ -196,8 +196,9 @@ def fit_threshold(samples: Sequence[EvidenceSample]) -> tuple[float, tuple[float
     # Interval i is (bounds[i], bounds[i + 1]]; any threshold in it answers exactly the scores >= bounds[i + 1].
     bounds: list[float | None] = [None, *scores, None]
     objectives = []
-    for low in range(len(bounds) - 1):
-        representative = bounds[low + 1] if bounds[low + 1] is not None else math.nextafter(scores[-1], math.inf)
+    for interval in range(len(bounds) - 1):
+        upper = bounds[interval + 1]
+        representative = upper if upper is not None else math.nextafter(scores[-1], math.inf)
         answered, abstained, _, _ = _counts(samples, representative)
         objectives.append(answered + abstained)
     best = max(objectives)
