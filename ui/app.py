@@ -18,7 +18,6 @@ from typing import Any
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 import gradio as gr  # noqa: E402  (must follow the analytics switch above)
-
 from pydantic import ValidationError  # noqa: E402
 
 from minutes_qa.client import MinutesClient, ServiceError  # noqa: E402
@@ -29,10 +28,10 @@ from minutes_qa.contract import (  # noqa: E402
     Facets,
     Filters,
     RequestLimits,
+    Turn as AskedTurn,  # the UI's own Turn is a shown turn
     problems,
     request_limits,
 )
-from minutes_qa.contract import Turn as AskedTurn  # noqa: E402  (the UI's own Turn is a shown turn)
 from minutes_qa.settings import Settings  # noqa: E402
 from minutes_qa.text.dates import human_date  # noqa: E402
 
@@ -217,8 +216,8 @@ def build_app(settings: Settings, api_url: str | None = None) -> gr.Blocks:
             action = data.get("action")
             choice = data.get("choice")
             asked = suggestion(turn.answer, choice) if turn and turn.answer and isinstance(choice, int) else None
-            if turn is None or turn.answer is None:
-                # A stale page's button: nothing it refers to any more.
+            if turn is None or turn.answer is None or not isinstance(index, int):
+                # A stale page's button: nothing it refers to any more (a turn found means index is an int).
                 yield gr.update(), history, gr.update(), gr.update()
             elif action == "literal":
                 yield from ask_as_typed(history, index)
