@@ -5,13 +5,13 @@ from __future__ import annotations
 import os
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
 
-from .feedback_cli import feedback_app
 from ..settings import Settings, get_settings
+from .feedback_cli import feedback_app
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -26,13 +26,13 @@ app = typer.Typer(
 console = Console()
 errors = Console(stderr=True)
 
-IndexOption = Annotated[Optional[Path], typer.Option("--index", help="Index directory (default: MINUTES_INDEX_DIR).")]
-KOption = Annotated[Optional[int], typer.Option("--k", help="How many passages (1 to MINUTES_MAX_K).")]
-CommitteeOption = Annotated[Optional[str], typer.Option("--committee", help="Only this committee (substring).")]
-CouncilOption = Annotated[Optional[str], typer.Option("--council", help="Only this council (substring).")]
-SinceOption = Annotated[Optional[str], typer.Option("--since", help="Meetings on or after YYYY-MM-DD.")]
-UntilOption = Annotated[Optional[str], typer.Option("--until", help="Meetings on or before YYYY-MM-DD.")]
-FileOption = Annotated[Optional[str], typer.Option("--file", help="Only the document ingested from this file name.")]
+IndexOption = Annotated[Path | None, typer.Option("--index", help="Index directory (default: MINUTES_INDEX_DIR).")]
+KOption = Annotated[int | None, typer.Option("--k", help="How many passages (1 to MINUTES_MAX_K).")]
+CommitteeOption = Annotated[str | None, typer.Option("--committee", help="Only this committee (substring).")]
+CouncilOption = Annotated[str | None, typer.Option("--council", help="Only this council (substring).")]
+SinceOption = Annotated[str | None, typer.Option("--since", help="Meetings on or after YYYY-MM-DD.")]
+UntilOption = Annotated[str | None, typer.Option("--until", help="Meetings on or before YYYY-MM-DD.")]
+FileOption = Annotated[str | None, typer.Option("--file", help="Only the document ingested from this file name.")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object (the HTTP contract).")]
 RetrieverOption = Annotated[str, typer.Option("--retriever", help="hybrid, dense or bm25.")]
 
@@ -137,7 +137,7 @@ def ask(
     file: FileOption = None,
     as_json: JsonOption = False,
     retriever: RetrieverOption = "hybrid",
-    history: Annotated[Optional[Path], typer.Option(
+    history: Annotated[Path | None, typer.Option(
         "--history", help="JSON file of the conversation's earlier turns, oldest first: "
         '[{"question": ..., "interpreted_as": ...}] as earlier answers gave them.'
     )] = None,
@@ -186,8 +186,8 @@ def _run_query(method: str, text: str, index, k, filters, retriever: str, as_jso
 @app.command()
 def serve(
     index: IndexOption = None,
-    host: Annotated[Optional[str], typer.Option("--host", help="Address to listen on.")] = None,
-    port: Annotated[Optional[int], typer.Option("--port", min=1, max=65535, help="Port to listen on.")] = None,
+    host: Annotated[str | None, typer.Option("--host", help="Address to listen on.")] = None,
+    port: Annotated[int | None, typer.Option("--port", min=1, max=65535, help="Port to listen on.")] = None,
 ) -> None:
     """Serve the HTTP API (search, ask, documents, citation view) over the index."""
     from minutes_qa.index.errors import WritePathError
@@ -203,9 +203,9 @@ def serve(
 
 @app.command()
 def ui(
-    api: Annotated[Optional[str], typer.Option("--api", help="URL of a running service.")] = None,
-    host: Annotated[Optional[str], typer.Option("--host", help="Address for the web UI.")] = None,
-    port: Annotated[Optional[int], typer.Option("--port", min=1, max=65535, help="Port for the web UI.")] = None,
+    api: Annotated[str | None, typer.Option("--api", help="URL of a running service.")] = None,
+    host: Annotated[str | None, typer.Option("--host", help="Address for the web UI.")] = None,
+    port: Annotated[int | None, typer.Option("--port", min=1, max=65535, help="Port for the web UI.")] = None,
 ) -> None:
     """The web UI, talking to a running service."""
     from minutes_qa.ui.app import launch_ui

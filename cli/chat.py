@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Optional, Protocol
+from typing import TYPE_CHECKING, Annotated, Protocol
 
 import typer
 from pydantic import TypeAdapter, ValidationError
@@ -22,8 +22,8 @@ from rich.markup import escape
 
 from minutes_qa.contract import AskRequest, AskResponse, RequestLimits, Turn, problems, request_limits
 
-from .reporting import print_answer
 from ..settings import Settings, get_settings
+from .reporting import print_answer
 
 if TYPE_CHECKING:
     from minutes_qa.client import MinutesClient
@@ -189,8 +189,8 @@ def open_backend(settings: Settings, api: str | None) -> ChatBackend:
 
 
 def chat_command(
-    index: Annotated[Optional[Path], typer.Option("--index", help="Index directory (default: MINUTES_INDEX_DIR).")] = None,
-    api: Annotated[Optional[str], typer.Option("--api", help="URL of a running service, instead of --index.")] = None,
+    index: Annotated[Path | None, typer.Option("--index", help="Index directory (default: MINUTES_INDEX_DIR).")] = None,
+    api: Annotated[str | None, typer.Option("--api", help="URL of a running service, instead of --index.")] = None,
 ) -> None:
     """A conversation with the minutes: ask, then ask follow-ups ("What about Kent?", "Who proposed it?")."""
     console = Console()

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -20,7 +20,7 @@ console = Console()
 errors = Console(stderr=True)
 
 IndexOption = Annotated[
-    Optional[Path], typer.Option("--index", help="Index directory whose feedback.sqlite to read (default: MINUTES_INDEX_DIR).")
+    Path | None, typer.Option("--index", help="Index directory whose feedback.sqlite to read (default: MINUTES_INDEX_DIR).")
 ]
 # Comments are typed by anyone: terminal control sequences in them must not reach the screen.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]+")
@@ -77,7 +77,7 @@ def stats(index: IndexOption = None) -> None:
         entries = store.entries()
     finally:
         store.close()
-    counts = count_feedback(entries, datetime.now(timezone.utc))
+    counts = count_feedback(entries, datetime.now(UTC))
     table = Table(title=Text(f"Feedback in {store.path}"), show_header=True)
     for column in ("", "all", "last 7 days"):
         table.add_column(column, justify="right" if column else "left")

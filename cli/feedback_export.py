@@ -56,8 +56,10 @@ def eval_record(entry: StoredFeedback) -> dict[str, Any]:
     elif entry.rating == "up":
         for citation in rated.citations:
             file = entry.files.get(citation.passage_id)
+            if not file:
+                continue
             item = {"file": file, "quote": citation.quote}
-            if file and item not in gold:
+            if item not in gold:
                 gold.append(item)
         kind, answerable = question_type(rated.interpreted_as), True
         review = REVIEW_GOOD if gold else REVIEW_GOOD_FILES_GONE
