@@ -22,16 +22,16 @@ import httpx
 import pytest
 import uvicorn
 from playwright.sync_api import Browser, Dialog, Page, expect, sync_playwright
-from support import REPO
 
 from minutes_qa.client import MinutesClient
 from minutes_qa.contract import AskResponse, Filters
 from minutes_qa.index.ingest import ingest
-from minutes_qa.settings import Settings
 from minutes_qa.rag.engine import Engine, shared_embedder
 from minutes_qa.server.app import create_app
+from minutes_qa.settings import Settings
 from minutes_qa.ui.app import start_ui
 from minutes_qa.ui.render import Turn, citation_url, render_conversation
+from support import REPO
 
 ROOT = REPO
 CHROMIUM = Path("/usr/bin/chromium")

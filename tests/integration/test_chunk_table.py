@@ -14,12 +14,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from support import SAMPLE_CORPUS
 
 from minutes_qa.index.embedding import Embedder
 from minutes_qa.index.ingest import ingest
 from minutes_qa.index.store import IndexContents, IndexReader, load_contents
 from minutes_qa.settings import Settings
+from support import SAMPLE_CORPUS
 
 SAMPLE_FILES = sorted(path.name for path in SAMPLE_CORPUS.glob("*.txt"))
 COPIED = "004_9c3bc0e0b6f5359f.txt"

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
-from support import SAMPLE_CORPUS, SHARED_CORPUS
 
 from minutes_qa.index.chunking import chunk_document, contextual_header
 from minutes_qa.index.embedding import Embedder
@@ -24,6 +24,7 @@ from minutes_qa.index.store import IndexReader
 from minutes_qa.settings import Settings
 from minutes_qa.text.dates import human_date
 from minutes_qa.text.sentences import split_sentences
+from support import SAMPLE_CORPUS, SHARED_CORPUS
 
 CORPUS_FOLDERS = (SHARED_CORPUS / "seeds", SHARED_CORPUS / "dev", SAMPLE_CORPUS)
 MEETING_LINE = re.compile(r"(?m)^Meeting:[^\n]*")
@@ -109,7 +110,7 @@ def test_chunk_text_is_exact_slice_of_document(corpus: list[Chunked]) -> None:
 def test_chunks_are_in_document_order(corpus: list[Chunked]) -> None:
     problems = []
     for item in corpus:
-        for a, b in zip(item.chunks, item.chunks[1:]):
+        for a, b in pairwise(item.chunks):
             if not (a.start < b.start and a.end < b.end):
                 problems.append(f"{item.name}: chunk {a.ordinal} {a.start}:{a.end} then {b.ordinal} {b.start}:{b.end}")
     assert_no_problems(problems)
@@ -123,7 +124,7 @@ def test_embedded_text_fits_the_model(corpus: list[Chunked], settings: Settings,
         counts = embedder.count_tokens([c.embed_text for c in item.chunks])
         problems += [
             f"{item.name} chunk {c.ordinal}: {count} tokens > {limit}"
-            for c, count in zip(item.chunks, counts)
+            for c, count in zip(item.chunks, counts, strict=True)
             if count > limit
         ]
     assert_no_problems(problems)
@@ -302,7 +303,7 @@ def test_long_sections_overlap_by_one_sentence(corpus: list[Chunked]) -> None:
     problems = []
     for item in corpus:
         spans = set(sentence_spans(item.document.text))
-        for a, b in zip(item.chunks, item.chunks[1:]):
+        for a, b in pairwise(item.chunks):
             if b.start >= a.end:
                 continue
             overlapping += 1
@@ -336,7 +337,7 @@ def test_long_section_is_split_with_one_sentence_overlap(embedder: Embedder) -> 
     chunks = chunk(document, embedder, 128)
     assert len(chunks) >= 5
     spans = sentence_spans(text)
-    for a, b in zip(chunks, chunks[1:]):
+    for a, b in pairwise(chunks):
         last = max(s for s in spans if s[1] == a.end)
         assert b.start == last[0], "the next chunk starts with the previous chunk's last sentence"
         assert text[b.start : a.end].startswith("Members discussed")
@@ -347,7 +348,7 @@ def test_no_overlap_when_overlap_is_zero(embedder: Embedder) -> None:
     text = f"Minutes:\n\n{survey('meadow', 40)}\n"
     chunks = chunk(make_document(text), embedder, 128, overlap=0)
     assert len(chunks) >= 5
-    assert all(b.start > a.end for a, b in zip(chunks, chunks[1:]))
+    assert all(b.start > a.end for a, b in pairwise(chunks))
 
 
 @pytest.mark.parametrize("max_tokens", [64, 96, 128, 256])

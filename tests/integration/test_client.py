@@ -236,9 +236,12 @@ def test_a_comment_over_the_limit_is_refused_with_the_contracts_message_before_s
     client = MinutesClient(stand_in, 5)
     answer = client.ask("q")
     sent = len(_StandIn.requests)
-    with request_limits(RequestLimits(max_question_chars=1000, max_k=50, max_history_turns=10, max_comment_chars=20)):
-        with pytest.raises(ServiceRejected, match="The comment is 21 characters long; the limit is 20") as refused:
-            client.feedback(answer, "down", "x" * 21)
+    limits = RequestLimits(max_question_chars=1000, max_k=50, max_history_turns=10, max_comment_chars=20)
+    with (
+        request_limits(limits),
+        pytest.raises(ServiceRejected, match="The comment is 21 characters long; the limit is 20") as refused,
+    ):
+        client.feedback(answer, "down", "x" * 21)
     assert refused.value.status_code == 422
     assert len(_StandIn.requests) == sent
 

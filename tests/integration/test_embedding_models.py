@@ -15,7 +15,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from support import REPO
 
 from minutes_qa.index.chunking import chunk_document
 from minutes_qa.index.embedding import Embedder, load_embedder, resolve_model_path
@@ -24,6 +23,7 @@ from minutes_qa.index.metadata import parse_metadata
 from minutes_qa.index.readers import read_file
 from minutes_qa.index.records import Document
 from minutes_qa.settings import Settings
+from support import REPO
 
 DEV = REPO.parent / "shared" / "corpus" / "dev"
 # (model id, the backend it runs on, vector length)

@@ -11,17 +11,17 @@ from pathlib import Path
 import httpx
 import pytest
 from typer.testing import CliRunner
-from support import REPO
 
+from minutes_qa.cli.app import app as cli
 from minutes_qa.eval.questions import parse_question
 from minutes_qa.index.ingest import ingest
 from minutes_qa.index.store import current_generation
-from minutes_qa.cli.app import app as cli
-from minutes_qa.settings import Settings
 from minutes_qa.rag.engine import Engine, shared_embedder
 from minutes_qa.server.app import create_app
 from minutes_qa.server.background import background_server
 from minutes_qa.server.feedback_store import FeedbackStore, StoredFeedback
+from minutes_qa.settings import Settings
+from support import REPO
 
 SAMPLE = REPO / "sample" / "corpus"
 WORKFORCE = "What did the board say about workforce risk?"

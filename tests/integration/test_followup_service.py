@@ -9,10 +9,10 @@ import httpx
 import pytest
 
 from minutes_qa.contract import Turn
-from minutes_qa.settings import Settings
 from minutes_qa.rag.engine import Engine
 from minutes_qa.server.app import create_app
 from minutes_qa.server.background import background_server
+from minutes_qa.settings import Settings
 
 HEREFORDSHIRE = "What did Herefordshire's Cabinet hear about the sustainability and transformation plan?"
 HEREFORDSHIRE_STP = "003_f76c7aff191b9b00.txt"

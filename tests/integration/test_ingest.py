@@ -16,20 +16,20 @@ import threading
 from pathlib import Path
 
 import pytest
-from support import SAMPLE_CORPUS, SHARED_CORPUS, sigint_for_children
 from typer.testing import CliRunner
 
-from minutes_qa.contract import Filters
 import minutes_qa.index.ingest as ingest_module
+from minutes_qa.cli.app import app
+from minutes_qa.contract import Filters
 from minutes_qa.index.chunking import CHUNKER_VERSION
 from minutes_qa.index.embedding import Embedder
 from minutes_qa.index.errors import IndexMismatch, WritePathError
 from minutes_qa.index.ingest import IngestReport, document_id, ingest
 from minutes_qa.index.pause_hook import PAUSE_ENV, PAUSE_MARKER
 from minutes_qa.index.store import IndexReader, current_generation, read_manifest
-from minutes_qa.cli.app import app
-from minutes_qa.settings import Settings
 from minutes_qa.rag.engine import Engine
+from minutes_qa.settings import Settings
+from support import SAMPLE_CORPUS, SHARED_CORPUS, sigint_for_children
 
 SAMPLE_FILES = sorted(path.name for path in SAMPLE_CORPUS.glob("*.txt"))
 WORKFORCE_QUESTION = "What did the board say about workforce risk?"

@@ -16,6 +16,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+
 from support import REPO
 
 # Never part of a build: environments, outputs, caches and what an earlier build left behind.

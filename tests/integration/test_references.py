@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from support import REPO
-
 from minutes_qa.contract import Filters
 from minutes_qa.index.embedding import Embedder
 from minutes_qa.index.ingest import ingest
-from minutes_qa.settings import Settings
 from minutes_qa.rag.engine import Engine
+from minutes_qa.settings import Settings
+from support import REPO
+
 SHARED_CORPUS = REPO.parent / "shared" / "corpus"
 
 

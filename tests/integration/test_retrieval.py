@@ -7,13 +7,13 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from support import SHARED_CORPUS, SHARED_EVAL
 
 from minutes_qa.contract import Filters, Passage
 from minutes_qa.index.embedding import Embedder
 from minutes_qa.index.ingest import ingest
-from minutes_qa.settings import Settings
 from minutes_qa.rag.engine import Engine
+from minutes_qa.settings import Settings
+from support import SHARED_CORPUS, SHARED_EVAL
 
 MODES = ("hybrid", "dense", "bm25")
 

@@ -14,15 +14,15 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from support import SAMPLE_CORPUS
 
 from minutes_qa.index.embedding import Embedder
 from minutes_qa.index.ingest import ingest
 from minutes_qa.index.sentence_store import OFFSETS_FILE, SPANS_FILE, VECTORS_FILE
 from minutes_qa.index.store import IndexReader, current_generation, load_contents, read_manifest
-from minutes_qa.settings import Settings
 from minutes_qa.rag.engine import Engine
 from minutes_qa.rag.units import answer_units
+from minutes_qa.settings import Settings
+from support import SAMPLE_CORPUS
 
 SAMPLE_FILES = sorted(path.name for path in SAMPLE_CORPUS.glob("*.txt"))
 QUESTION = "What did the board say about workforce risk?"
@@ -62,7 +62,7 @@ def test_stored_vectors_agree_with_fresh_ones(reader: IndexReader, embedder: Emb
     doc_of = np.searchsorted(sentences.offsets, rows, side="right") - 1
     texts = [
         reader.document_text(reader.chunks.doc_ids[doc])[start:end]
-        for doc, (start, end) in zip(doc_of.tolist(), sentences.spans[rows].tolist())
+        for doc, (start, end) in zip(doc_of.tolist(), sentences.spans[rows].tolist(), strict=True)
     ]
     fresh = embedder.encode(texts)
     stored = sentences.vectors[rows].astype(np.float32)

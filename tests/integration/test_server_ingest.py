@@ -12,14 +12,14 @@ from dataclasses import dataclass
 
 import httpx
 import pytest
-from support import REPO
 
 from minutes_qa.index.ingest import ingest
-from minutes_qa.settings import Settings
 from minutes_qa.rag.engine import shared_embedder
 from minutes_qa.server.app import create_app
 from minutes_qa.server.background import background_server
 from minutes_qa.server.uploads import UploadService, uploads_dir
+from minutes_qa.settings import Settings
+from support import REPO
 
 SAMPLE = REPO / "sample" / "corpus"
 TOKEN = "s3cret-token"

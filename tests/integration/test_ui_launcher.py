@@ -16,12 +16,12 @@ from pathlib import Path
 
 import httpx
 import pytest
-from support import REPO, sigint_for_children
 
-from minutes_qa.index.ingest import ingest
 from minutes_qa.cli.app import app as cli
-from minutes_qa.settings import Settings
+from minutes_qa.index.ingest import ingest
 from minutes_qa.rag.engine import shared_embedder
+from minutes_qa.settings import Settings
+from support import REPO, sigint_for_children
 
 ROOT = REPO
 START_SECONDS = 120

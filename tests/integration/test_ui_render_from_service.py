@@ -12,10 +12,8 @@ import json
 import shutil
 from collections.abc import Iterator
 from html import escape
-from pathlib import Path
 
 import pytest
-from support import SHARED_CORPUS
 
 from minutes_qa.client import MinutesClient
 from minutes_qa.contract import AskResponse, Filters
@@ -25,6 +23,7 @@ from minutes_qa.server.app import create_app
 from minutes_qa.server.background import background_server
 from minutes_qa.settings import Settings
 from minutes_qa.ui.render import Turn, render_conversation
+from support import SHARED_CORPUS
 
 # Real minutes of three councils, with their sidecar metadata (council, committee, meeting date).
 FILES = ("a01_bcp_hwb-quorum.txt", "a02_kent_shadow-hwb.txt", "a03_plymouth_hwb-strategy.txt")

@@ -11,13 +11,13 @@ import json
 import re
 
 import pytest
-from support import ASK_K, SHARED_EVAL, ask_cached
 
 from minutes_qa.contract import ABSTAIN_MESSAGE, AskResponse, Passage
-from minutes_qa.settings import Settings
 from minutes_qa.rag.answer import MISSING_PART_PREFIX
 from minutes_qa.rag.engine import Engine
+from minutes_qa.settings import Settings
 from minutes_qa.text.labels import meeting_label
+from support import ASK_K, SHARED_EVAL, ask_cached
 
 WORKFORCE_QUESTION = "What did the board say about workforce risk?"
 OFF_TOPIC = ("What is the capital of France?", "Who won the 1966 football World Cup?")

@@ -11,13 +11,13 @@ import json
 import re
 
 import pytest
-from support import REPO, SHARED_CORPUS
 
 from minutes_qa.contract import AskResponse
 from minutes_qa.index.embedding import Embedder
 from minutes_qa.index.ingest import ingest
-from minutes_qa.settings import Settings
 from minutes_qa.rag.engine import Engine
+from minutes_qa.settings import Settings
+from support import REPO, SHARED_CORPUS
 
 PDF_QUESTIONS = REPO / "eval" / "pdf_questions.jsonl"
 ASK_K = 10

@@ -11,13 +11,12 @@ number to lower.
 from __future__ import annotations
 
 import pytest
-from support import SHARED_EVAL
-from support import ASK_K, ask_cached
 
 from minutes_qa.eval.metrics import QuestionResult, score_config
 from minutes_qa.eval.questions import load_questions
 from minutes_qa.eval.relevance import gold_spans, locate_quote, overlaps
 from minutes_qa.rag.engine import Engine
+from support import ASK_K, SHARED_EVAL, ask_cached
 
 FLOORS = {
     "seeds.jsonl": {

@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 
 import pytest
-from support import HIT_A, HIT_AB, HIT_B, MISS, make_question, make_result
 
 from minutes_qa.eval.metrics import (
     direct_answer_counts,
@@ -17,6 +16,7 @@ from minutes_qa.eval.metrics import (
     score_config,
     summarise,
 )
+from support import HIT_A, HIT_AB, HIT_B, MISS, make_question, make_result
 
 
 def test_perfect_run_scores_one_everywhere() -> None:

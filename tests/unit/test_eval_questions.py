@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
-from support import REPO
 
 from minutes_qa.eval.questions import QUESTION_TYPES, QuestionFileError, load_questions
+from support import REPO
 
 SHARED = REPO.parent / "shared"
 SAMPLE_QUESTIONS = REPO / "eval" / "sample_questions.jsonl"

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from support import REPO
 
 from minutes_qa.eval.questions import GoldQuote, Question, load_questions
 from minutes_qa.eval.relevance import (
@@ -17,6 +16,7 @@ from minutes_qa.eval.relevance import (
     normalise_newlines,
     overlaps,
 )
+from support import REPO
 
 ROOT = REPO
 SHARED = ROOT.parent / "shared"

@@ -14,7 +14,6 @@ from typer.testing import CliRunner
 from minutes_qa.eval.cli import eval_command, parse_configs, run_compare
 from minutes_qa.eval.compare import compare_reports
 from minutes_qa.eval.metrics import score_config
-from minutes_qa.eval.runner import EvalError
 from minutes_qa.eval.report import (
     build_report,
     load_report,
@@ -23,6 +22,7 @@ from minutes_qa.eval.report import (
     summary_table,
     write_reports,
 )
+from minutes_qa.eval.runner import EvalError
 from support import GOLD_A, HIT_A, MISS, make_question, make_result
 
 META = {"question_files": ["set.jsonl"], "corpus": ["corpus"], "api": None, "configs": ["dense", "hybrid"], "k": 10}

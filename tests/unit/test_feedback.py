@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
-from minutes_qa.contract import Citation
 from minutes_qa.cli.app import app as cli
 from minutes_qa.cli.feedback_cli import shown_comment
 from minutes_qa.cli.feedback_export import count_feedback, eval_record, question_type
+from minutes_qa.contract import Citation
 from minutes_qa.server.feedback import TokenBucket
 from minutes_qa.server.feedback_store import RatedAnswer, StoredFeedback, answer_id, verified_generation
 
@@ -59,7 +59,7 @@ def test_token_bucket_refills_at_its_rate() -> None:
 
 def _entry(rating: str, rated: RatedAnswer = RATED, files: dict | None = None, days_ago: float = 0,
            comment: str | None = None) -> StoredFeedback:
-    now = datetime(2026, 3, 1, 12, tzinfo=timezone.utc)
+    now = datetime(2026, 3, 1, 12, tzinfo=UTC)
     return StoredFeedback(
         id=1, received_at=now - timedelta(days=days_ago), answer_id="7-" + "0" * 32, generation=7, rated=rated,
         files={"kent:0001": "kent.txt"} if files is None else files, rating=rating, comment=comment,
@@ -76,7 +76,7 @@ def test_export_uses_the_reading_the_service_answered_and_never_invents_gold() -
 
 
 def test_counts_split_by_rating_and_week() -> None:
-    now = datetime(2026, 3, 1, 12, tzinfo=timezone.utc)
+    now = datetime(2026, 3, 1, 12, tzinfo=UTC)
     entries = [_entry("up"), _entry("down", days_ago=8, comment="old"), _entry("down", days_ago=2, comment="new")]
     counts = count_feedback(entries, now)
     assert (counts.total, counts.up, counts.down, counts.with_comment) == (3, 1, 2, 2)

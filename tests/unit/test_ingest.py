@@ -6,8 +6,8 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from minutes_qa.index.store import SETTING_OF_FIELD
 from minutes_qa.cli.app import app
+from minutes_qa.index.store import SETTING_OF_FIELD
 from minutes_qa.settings import SECTION_OF_FIELD
 
 

@@ -8,11 +8,11 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from support import REPO
 
 from minutes_qa.index.errors import SidecarError
 from minutes_qa.index.metadata import load_sidecar, parse_metadata
 from minutes_qa.index.records import DocumentMetadata
+from support import REPO
 
 CORPUS = REPO.parent / "shared" / "corpus"
 SEEDS = CORPUS / "seeds"

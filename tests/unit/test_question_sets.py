@@ -13,11 +13,11 @@ from functools import cache
 from pathlib import Path
 
 import pytest
-from support import REPO, SHARED_CORPUS
 
 from minutes_qa.eval.questions import Question, load_questions
 from minutes_qa.eval.relevance import locate_quote
 from minutes_qa.index.readers import read_file
+from support import REPO, SHARED_CORPUS
 
 CORPUS_FOLDERS = ("seeds", "dev", "pdf")
 QUESTION_FILES = ("extra_questions.jsonl", "pdf_questions.jsonl", "followups.jsonl")

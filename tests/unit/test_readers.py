@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
-from support import REPO, SHARED_CORPUS
 from fpdf import FPDF
 from fpdf.enums import EncryptionMethod
 from pypdf import PdfReader
@@ -17,6 +17,7 @@ from minutes_qa.index.errors import UnreadableFile
 from minutes_qa.index.readers import SUPPORTED_SUFFIXES, read_file
 from minutes_qa.index.records import Document
 from minutes_qa.text.sentences import split_sentences
+from support import REPO, SHARED_CORPUS
 
 CORPUS = REPO.parent / "shared" / "corpus"
 CORPUS_FILES = sorted(CORPUS.glob("seeds/*.txt")) + sorted(CORPUS.glob("dev/*.txt"))
@@ -86,7 +87,7 @@ def _reason(path: Path) -> str:
 
 
 def test_supported_suffixes() -> None:
-    assert SUPPORTED_SUFFIXES == frozenset({".txt", ".text", ".html", ".htm", ".pdf"})
+    assert frozenset({".txt", ".text", ".html", ".htm", ".pdf"}) == SUPPORTED_SUFFIXES
 
 
 def test_text_is_kept_exactly_except_line_endings(tmp_path: Path) -> None:
@@ -342,7 +343,7 @@ def test_pdf_corpus_has_all_eleven_files() -> None:
 def test_real_pdf_lines_do_not_end_mid_phrase(real_pdfs: dict[str, Document]) -> None:
     for name, document in real_pdfs.items():
         lines = [line for line in document.text.split("\n") if line.strip()]
-        cut = [(first, second) for first, second in zip(lines, lines[1:])
+        cut = [(first, second) for first, second in pairwise(lines)
                if " | " not in first + second and _cut_mid_phrase(first, second)]
         assert not cut, f"{name}: lines cut mid-phrase: {cut[:3]}"
 
@@ -352,7 +353,7 @@ def test_real_pdf_sentences_are_whole(real_pdfs: dict[str, Document]) -> None:
     # terminal punctuation, a heading, a list item or a table row.
     for name, document in real_pdfs.items():
         sentences = [document.text[start:end] for start, end in split_sentences(document.text)]
-        cut = [(first, second) for first, second in zip(sentences, sentences[1:]) if _cut_mid_phrase(first, second)]
+        cut = [(first, second) for first, second in pairwise(sentences) if _cut_mid_phrase(first, second)]
         assert not cut, f"{name}: sentences cut mid-phrase: {cut[:3]}"
 
 
@@ -412,7 +413,7 @@ def test_real_pdf_pages_locate_their_text(real_pdfs: dict[str, Document]) -> Non
         pages = PdfReader(path).pages
         assert [span.page for span in document.pages] == list(range(1, len(pages) + 1))
         previous_end = 0
-        for span, page in zip(document.pages, pages):
+        for span, page in zip(document.pages, pages, strict=True):
             assert previous_end <= span.start <= span.end <= len(document.text)
             previous_end = span.end
             stored = " ".join(document.text[span.start : span.end].split())

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import typing
 
-from minutes_qa.rag.retrieval import RETRIEVERS
 from minutes_qa.contract import RetrieverName
+from minutes_qa.rag.retrieval import RETRIEVERS
 
 
 def test_retriever_choices_match_the_engine() -> None:

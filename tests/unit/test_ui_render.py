@@ -10,10 +10,20 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from minutes_qa.contract import ABSTAIN_MESSAGE, AskResponse, Citation, DocumentSummary, Facets, Filters, Passage, RequestLimits, Source
+from minutes_qa.contract import (
+    ABSTAIN_MESSAGE,
+    AskResponse,
+    Citation,
+    DocumentSummary,
+    Facets,
+    Filters,
+    Passage,
+    RequestLimits,
+    Source,
+)
+from minutes_qa.text.quotes import reference_text
 from minutes_qa.ui.app import ask_request
 from minutes_qa.ui.examples import example_questions
-from minutes_qa.text.quotes import reference_text
 from minutes_qa.ui.render import (
     Turn,
     announcement,
