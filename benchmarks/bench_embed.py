@@ -94,7 +94,7 @@ def neighbour_overlap(vectors: np.ndarray, reference: np.ndarray, k: int = 10) -
         return np.argpartition(-scores, k, axis=1)[:, :k]
 
     mine, theirs = top(vectors), top(reference)
-    return float(np.mean([len(set(a) & set(b)) / k for a, b in zip(mine, theirs)]))
+    return float(np.mean([len(set(a) & set(b)) / k for a, b in zip(mine, theirs, strict=True)]))
 
 
 def make_queries(passages: list[str], count: int, seed: int = 7) -> list[str]:

@@ -42,6 +42,7 @@ import zlib
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -384,7 +385,7 @@ class LocalReference:
     def _dense_scores(self, vector: np.ndarray, committee: str | None) -> dict[int, float]:
         if committee is None:
             scores, rows = self.reader.vector_index.search(vector[None, :].astype(np.float32), CANDIDATES + 8)
-            pairs = [(int(r), float(s)) for r, s in zip(rows[0], scores[0]) if r >= 0 and not self.duplicate[r]]
+            pairs = [(int(r), float(s)) for r, s in zip(rows[0], scores[0], strict=True) if r >= 0 and not self.duplicate[r]]
         else:
             allowed = np.flatnonzero(self._allowed(committee))
             values = self.passages.vectors[allowed] @ vector
@@ -552,9 +553,9 @@ def probe(engine_name: str, index_dir: Path, size: int, work: Path, queries: int
     for row in picks:
         vector, tokens = passages.vectors[row], passages.tokens[row][:8]
         committee = passages.payloads[row]["committee"] or None
-        for kind, call in (("dense", lambda: engine.dense(vector, tokens, None)),
-                           ("hybrid", lambda: engine.hybrid(vector, tokens, None)),
-                           ("filtered", lambda: engine.hybrid(vector, tokens, committee))):
+        for kind, call in (("dense", partial(engine.dense, vector, tokens, None)),
+                           ("hybrid", partial(engine.hybrid, vector, tokens, None)),
+                           ("filtered", partial(engine.hybrid, vector, tokens, committee))):
             started = time.perf_counter()
             call()
             timings[kind].append((time.perf_counter() - started) * 1000)

@@ -25,6 +25,7 @@ import platform
 import shutil
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -107,7 +108,7 @@ def main() -> None:
     loads: dict[str, float] = {}
     embedders: dict[str, Embedder] = {}
     for backend in backends:
-        loads[backend], embedders[backend] = timed(lambda: load_embedder(settings_of[backend].embedding))
+        loads[backend], embedders[backend] = timed(partial(load_embedder, settings_of[backend].embedding))
     from sentence_transformers import SentenceTransformer
 
     model_path = embedders[backends[0]].model_path
@@ -130,7 +131,7 @@ def main() -> None:
                 index_dir = scratch / f"index-{backend}-{round_number}"
                 embedder, settings = embedders[backend], settings_of[backend]
                 seconds, report = timed(
-                    lambda: ingest(list(folders), index_dir, settings, progress=False, embedder=embedder)
+                    partial(ingest, list(folders), index_dir, settings, progress=False, embedder=embedder)
                 )
                 record(f"pipeline:{backend}", seconds)
                 generation = current_generation(index_dir)
@@ -138,13 +139,13 @@ def main() -> None:
                 if not texts:
                     texts = [chunk.embed_text for chunk in contents.chunks]
                 alone = record(
-                    f"model:{backend}", timed(lambda: embedder.encode(texts, batch_size=settings.embedding.embed_batch_size))[0]
+                    f"model:{backend}", timed(partial(embedder.encode, texts, batch_size=settings.embedding.embed_batch_size))[0]
                 )
                 if not sentence_texts:
                     sentence_texts = distinct_sentences(contents)
                 sentences_alone = record(
                     f"sentences:{backend}",
-                    timed(lambda: embedder.encode(sentence_texts, batch_size=settings.embedding.embed_batch_size))[0],
+                    timed(partial(embedder.encode, sentence_texts, batch_size=settings.embedding.embed_batch_size))[0],
                 )
                 line.append(
                     f"{backend} pipeline {seconds:.1f} s / model alone {alone:.1f} s passages + "
@@ -153,14 +154,14 @@ def main() -> None:
                 shutil.rmtree(index_dir)
             raw = record(
                 "model:sentence-transformers",
-                timed(lambda: raw_model.encode(texts, batch_size=base.embedding.embed_batch_size, convert_to_numpy=True))[0],
+                timed(partial(raw_model.encode, texts, batch_size=base.embedding.embed_batch_size, convert_to_numpy=True))[0],
             )
             embedder = embedders[backends[0]]
-            chunk_seconds, chunked = timed(lambda: read_and_chunk(folders, embedder, base))
+            chunk_seconds, chunked = timed(partial(read_and_chunk, folders, embedder, base))
             record("read+chunk", chunk_seconds)
-            record("duplicates", timed(lambda: find_duplicates(contents.chunks, contents.vectors, base.index.near_duplicate_threshold))[0])
+            record("duplicates", timed(partial(find_duplicates, contents.chunks, contents.vectors, base.index.near_duplicate_threshold))[0])
             rewrite = scratch / f"rewrite-{round_number}"
-            record("write", timed(lambda: write_generation(rewrite, contents, manifest))[0])
+            record("write", timed(partial(write_generation, rewrite, contents, manifest))[0])
             shutil.rmtree(rewrite)
             assert chunked == report.chunks == len(texts)
             console.print(

@@ -119,8 +119,9 @@ def free_port() -> int:
 
 def start(command: list[str], port: int, environment: dict[str, str], log: Path) -> subprocess.Popen:
     """Start a server and return once its ``/health`` answers (or fail with its log)."""
-    handle = open(log, "w")
-    process = subprocess.Popen(command, cwd=REPO, env=environment, stdout=handle, stderr=subprocess.STDOUT)
+    # The server writes to its own copy of the file descriptor, so ours can be closed once it has started.
+    with open(log, "w") as handle:
+        process = subprocess.Popen(command, cwd=REPO, env=environment, stdout=handle, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + STARTUP_SECONDS
     while time.monotonic() < deadline:
         if process.poll() is not None:

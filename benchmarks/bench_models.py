@@ -43,7 +43,13 @@ from minutes_qa.settings import Settings  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_embed import (  # noqa: E402
-    CORPUS, CORPUS_FOLDERS, RESULTS, load_passages, make_queries, query_latencies_ms, timed_encode,
+    CORPUS,
+    CORPUS_FOLDERS,
+    RESULTS,
+    load_passages,
+    make_queries,
+    query_latencies_ms,
+    timed_encode,
 )
 
 QUESTION_SETS = {name: CORPUS.parent / "eval" / f"{name}.jsonl" for name in ("seeds", "dev")}

@@ -37,8 +37,8 @@ from rich.table import Table
 
 from minutes_qa.index import vector_index
 from minutes_qa.index.keywords import keyword_tokens
-from minutes_qa.text.sentences import split_sentences
 from minutes_qa.settings import Settings
+from minutes_qa.text.sentences import split_sentences
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_embed import RESULTS, load_documents, load_passages, make_queries  # noqa: E402
@@ -152,7 +152,7 @@ def single_query_run(index: faiss.Index, queries: np.ndarray, k: int) -> tuple[l
 
 
 def recall(found: np.ndarray, truth: np.ndarray) -> float:
-    return float(np.mean([len(set(f[:K]) & set(t[:K])) / K for f, t in zip(found, truth)]))
+    return float(np.mean([len(set(f[:K]) & set(t[:K])) / K for f, t in zip(found, truth, strict=True)]))
 
 
 def product_path(index: faiss.Index, vectors: np.ndarray, queries: np.ndarray) -> tuple[list[float], np.ndarray]:

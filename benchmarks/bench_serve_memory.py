@@ -170,7 +170,7 @@ def serve(index_dir: Path, searches: int, asks: int) -> None:
     print(json.dumps({
         "passages": len(engine.reader.chunks), "documents": len(engine.reader.documents),
         "index_type": engine.reader.manifest.index_type, "open_seconds": open_seconds, "stages": stages,
-        "latency_ms": {kind: dict(zip(("p50", "p95"), percentiles(values))) for kind, values in latencies.items()},
+        "latency_ms": {kind: dict(zip(("p50", "p95"), percentiles(values), strict=True)) for kind, values in latencies.items()},
     }))
 
 
