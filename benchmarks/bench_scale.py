@@ -45,7 +45,7 @@ from bench_embed import RESULTS, load_documents, load_passages, make_queries  # 
 from measure import disk_mb, memory_mb, percentiles, settled_rss_mb  # noqa: E402
 
 K = 10
-CANDIDATES = Settings().candidates  # what the retriever asks the dense index for
+CANDIDATES = Settings().retrieval.candidates  # what the retriever asks the dense index for
 EF_SWEEP = (16, 32, 64, 128, 256)
 NPROBE_SWEEP = (1, 2, 4, 8, 16, 32, 64, 128, 256)
 TARGET_RECALL = 0.95
