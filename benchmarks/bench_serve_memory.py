@@ -149,7 +149,8 @@ def serve_check(index_dir: Path, searches: int, asks: int) -> dict:
 
 def serve(index_dir: Path, searches: int, asks: int) -> None:
     """The child side of :func:`serve_check`: prints one JSON line."""
-    from minutes_qa.rag.engine import Engine, shared_embedder
+    from minutes_qa.index.embedding import shared_embedder
+    from minutes_qa.rag.engine import Engine
 
     stages = {"imports": memory_mb()}
     settings = Settings()

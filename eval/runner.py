@@ -161,8 +161,8 @@ def build_index(corpus: Sequence[Path], index_dir: Path, settings: Settings, pro
     answered against this corpus and nothing else.
     """
     # Imported here: they load torch and FAISS, which --api and --compare runs never need.
+    from minutes_qa.index.embedding import shared_embedder
     from minutes_qa.index.ingest import ingest
-    from minutes_qa.rag.engine import shared_embedder
 
     missing = [str(folder) for folder in corpus if not Path(folder).exists()]
     if missing:

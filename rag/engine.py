@@ -10,18 +10,17 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
 from minutes_qa.contract import ABSTAIN_MESSAGE, AskResponse, Filters, Passage, SearchResponse, Source, Turn
 from minutes_qa.index.chunking import contextual_header
-from minutes_qa.index.embedding import Embedder, load_embedder
+from minutes_qa.index.embedding import Embedder, shared_embedder
 from minutes_qa.index.errors import IndexMismatch
 from minutes_qa.index.records import Document
 from minutes_qa.index.store import IndexReader, current_generation
-from minutes_qa.settings import EmbeddingSettings, Settings
+from minutes_qa.settings import Settings
 from minutes_qa.text.labels import meeting_label
 
 from .answer import SpanScorer, compose_answer
@@ -90,12 +89,6 @@ class _Ranked:
     passages: list[Passage]
     supports: list[float]
     named_councils: frozenset[str]
-
-
-@lru_cache(maxsize=4)
-def shared_embedder(model: str, backend: str, cache_dir: Path | None, threads: int | None = None) -> Embedder:
-    """One loaded model per (model, backend, threads per run) in a process: loading costs seconds."""
-    return load_embedder(EmbeddingSettings(model=model, embed_backend=backend, embed_cache_dir=cache_dir), threads)
 
 
 class Engine:

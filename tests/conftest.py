@@ -11,9 +11,12 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-from minutes_qa.index.embedding import Embedder  # noqa: E402
+from minutes_qa.index.embedding import (
+    Embedder,  # noqa: E402
+    shared_embedder,
+)
 from minutes_qa.index.ingest import ingest  # noqa: E402
-from minutes_qa.rag.engine import Engine, shared_embedder  # noqa: E402
+from minutes_qa.rag.engine import Engine  # noqa: E402
 from minutes_qa.settings import Settings  # noqa: E402
 from support import SAMPLE_CORPUS, SHARED_CORPUS  # noqa: E402
 

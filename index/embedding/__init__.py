@@ -8,6 +8,8 @@ counts tokens with the model's own tokenizer.
 from __future__ import annotations
 
 import os
+from functools import lru_cache
+from pathlib import Path
 
 from minutes_qa.settings import EmbeddingSettings
 
@@ -15,7 +17,7 @@ from .base import Embedder
 from .registry import PACKAGED_MODELS, require_backend, resolve_model_path
 from .torch_backend import TorchEmbedder
 
-__all__ = ["PACKAGED_MODELS", "Embedder", "TorchEmbedder", "load_embedder", "resolve_model_path"]
+__all__ = ["PACKAGED_MODELS", "Embedder", "TorchEmbedder", "load_embedder", "resolve_model_path", "shared_embedder"]
 
 
 def load_embedder(settings: EmbeddingSettings, threads: int | None = None) -> Embedder:
@@ -45,3 +47,10 @@ def load_embedder(settings: EmbeddingSettings, threads: int | None = None) -> Em
     from .onnx_backend import OnnxEmbedder
 
     return OnnxEmbedder(model, quantized=backend == "onnx-int8", cache_dir=settings.embed_cache_dir, threads=threads)
+
+
+@lru_cache(maxsize=4)
+def shared_embedder(model: str, backend: str, cache_dir: Path | None, threads: int | None = None) -> Embedder:
+    """One loaded model per (model, backend, cache, threads per run) in a process, for the read path
+    and the write path alike: loading costs seconds."""
+    return load_embedder(EmbeddingSettings(model=model, embed_backend=backend, embed_cache_dir=cache_dir), threads)

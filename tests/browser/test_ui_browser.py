@@ -25,8 +25,9 @@ from playwright.sync_api import Browser, Dialog, Page, expect, sync_playwright
 
 from minutes_qa.client import MinutesClient
 from minutes_qa.contract import AskResponse, Filters
+from minutes_qa.index.embedding import shared_embedder
 from minutes_qa.index.ingest import ingest
-from minutes_qa.rag.engine import Engine, shared_embedder
+from minutes_qa.rag.engine import Engine
 from minutes_qa.server.app import create_app
 from minutes_qa.settings import Settings
 from minutes_qa.ui.app import start_ui

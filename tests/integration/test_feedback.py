@@ -14,9 +14,10 @@ from typer.testing import CliRunner
 
 from minutes_qa.cli.app import app as cli
 from minutes_qa.eval.questions import parse_question
+from minutes_qa.index.embedding import shared_embedder
 from minutes_qa.index.ingest import ingest
 from minutes_qa.index.store import current_generation
-from minutes_qa.rag.engine import Engine, shared_embedder
+from minutes_qa.rag.engine import Engine
 from minutes_qa.server.app import create_app
 from minutes_qa.server.background import background_server
 from minutes_qa.server.feedback_store import FeedbackStore, StoredFeedback

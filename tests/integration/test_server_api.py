@@ -16,8 +16,9 @@ from dataclasses import dataclass
 import httpx
 import pytest
 
+from minutes_qa.index.embedding import shared_embedder
 from minutes_qa.index.ingest import ingest
-from minutes_qa.rag.engine import Engine, shared_embedder
+from minutes_qa.rag.engine import Engine
 from minutes_qa.rag.retrieval import RETRIEVERS
 from minutes_qa.server.app import create_app
 from minutes_qa.server.background import background_server

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import httpx
 import pytest
 
+from minutes_qa.index.embedding import shared_embedder
 from minutes_qa.index.ingest import ingest
-from minutes_qa.rag.engine import shared_embedder
 from minutes_qa.server.app import create_app
 from minutes_qa.server.background import background_server
 from minutes_qa.server.uploads import UploadService, uploads_dir

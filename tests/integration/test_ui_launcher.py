@@ -18,8 +18,8 @@ import httpx
 import pytest
 
 from minutes_qa.cli.app import app as cli
+from minutes_qa.index.embedding import shared_embedder
 from minutes_qa.index.ingest import ingest
-from minutes_qa.rag.engine import shared_embedder
 from minutes_qa.settings import Settings
 from support import REPO, sigint_for_children
 
