@@ -283,7 +283,7 @@ def test_hostile_minutes_text_is_shown_as_text(page: Page, hostile_ui_url: str, 
 def test_empty_and_overlong_questions_get_a_clear_message(page: Page, ui_url: str, settings: Settings) -> None:
     page.goto(ui_url)
     _ask(page, "   ")
-    expect(page.locator(".mqa-notice")).to_contain_text("Type a question first")
+    expect(page.locator(".mqa-notice")).to_contain_text("The question is empty: say what you want to know.")
 
     _ask(page, "why " * (settings.service.max_question_chars // 4 + 1))
     expect(page.locator(".mqa-notice")).to_contain_text(f"the limit is {settings.service.max_question_chars:,}")
