@@ -44,7 +44,7 @@ from .pause_hook import pause_at
 from .records import Chunk, Document, DocumentMetadata, PageSpan
 from .sentence_store import VECTOR_DTYPE, DocumentSentences, SentenceStore, load_sentences, write_sentences
 from .vector_file import VectorFile
-from .vector_index import build_vector_index, load_vector_index, save_vector_index
+from .vector_index import FlatVectors, build_vector_index, load_vector_index, save_vector_index
 
 FORMAT_VERSION = 1
 log = logging.getLogger("minutes.index")
@@ -229,7 +229,8 @@ def load_contents(generation: Path) -> IndexContents:
 class IndexReader:
     """A read-only view of one generation: vectors, keywords, chunk table and documents.
 
-    The FAISS and keyword indexes are memory-mapped, vectors are read by row (:class:`VectorFile`),
+    The FAISS and keyword indexes are memory-mapped, vectors are read by row (:class:`VectorFile`,
+    or from a flat index's own storage: :class:`FlatVectors`),
     chunks are numpy columns plus on-demand reads (:class:`ChunkTable`); documents' metadata (not
     their text) is held.
     Safe to share between threads: SQLite access is serialised, everything else is read-only.
@@ -239,7 +240,8 @@ class IndexReader:
         self.generation = generation
         self.manifest = read_manifest(generation)
         self.vector_index = load_vector_index(generation / "vectors.faiss")
-        self.vectors = VectorFile(generation / "vectors.npy")
+        # A flat index holds the vectors themselves, resident; other kinds' rows are read from vectors.npy.
+        self.vectors: FlatVectors | VectorFile = FlatVectors.of(self.vector_index) or VectorFile(generation / "vectors.npy")
         self.bm25 = bm25s.BM25.load(str(generation / "bm25"), mmap=True)
         self._lock = threading.Lock()
         self._db = _connect(generation / "store.sqlite")

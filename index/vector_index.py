@@ -189,3 +189,36 @@ def _pq_code_count(dimension: int) -> int:
 def _pq_bits(count: int) -> int:
     """Bits per code: 8 when there are enough vectors to train 256 centroids per sub-quantiser, fewer otherwise."""
     return max(1, min(PQ_MAX_BITS, int(math.log2(max(2, count // IVF_TRAIN_PER_LIST)))))
+
+
+class FlatVectors:
+    """The vectors a flat index holds, by row, as :class:`index.vector_file.VectorFile` serves them.
+
+    An exact search reads every vector of a flat index each query, so its (memory-mapped) storage is
+    resident anyway: reading rows there costs no system call and no more memory. The array is a
+    view of FAISS's storage, valid while the index lives: this object keeps the index.
+    """
+
+    def __init__(self, index: faiss.IndexFlat) -> None:
+        self._index = index
+        self._array = faiss.rev_swig_ptr(index.get_xb(), index.ntotal * index.d).reshape(index.ntotal, index.d)
+        self.shape: tuple[int, int] = self._array.shape
+        self.dtype: np.dtype = self._array.dtype
+
+    @classmethod
+    def of(cls, index: faiss.Index) -> FlatVectors | None:
+        """The vectors of ``index`` if it is flat (and holds any); None for other kinds."""
+        return cls(index) if isinstance(index, faiss.IndexFlat) and index.ntotal else None
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def __getitem__(self, rows) -> np.ndarray:
+        """The vectors at ``rows`` (any order, repeats allowed), shape ``(len(rows), dimension)``."""
+        rows = np.asarray(rows, dtype=np.int64).reshape(-1)
+        if len(rows) and not (rows.min() >= 0 and rows.max() < len(self)):
+            raise IndexError(f"vector rows must be within 0..{len(self) - 1}")
+        return self._array[rows]
+
+    def close(self) -> None:
+        """Nothing to close: the index owns the storage."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from minutes_qa.contract import Citation, DirectAnswer, Passage
 from minutes_qa.index.keywords import keyword_tokens
@@ -21,7 +22,7 @@ from minutes_qa.text.markers import BRACKETED, BULLET, NUMBER, SECTION_NUMBER
 
 from .answer_kinds import AnswerKind, Expectation, expected_answer, holds_answer
 from .direct import direct_answer_in
-from .evidence import GENERIC_TERMS, content_terms, weighted_share
+from .evidence import GENERIC_TERMS, WeightedTerms, content_terms, weighted_share
 from .places import concerns, place_name
 from .question_parts import question_parts
 from .units import Unit, answer_units
@@ -152,42 +153,69 @@ def _candidates(
     max_words: int,
     weights: AnswerSettings,
 ) -> list[_Candidate]:
-    units: list[tuple[Passage, Unit]] = []
+    units: list[tuple[Passage, _UnitText]] = []
     seen: set[tuple[str, int]] = set()
     for passage in passages:
-        for unit in answer_units(passage.text, max_words):
+        for unit in passage_units(passage.text, headers.get(passage.id, ""), max_words):
             # Overlapping passages share sentences; each is offered once.
-            where = (passage.source.doc_id, passage.source.start + unit.start)
+            where = (passage.source.doc_id, passage.source.start + unit.unit.start)
             if where not in seen:
                 seen.add(where)
                 units.append((passage, unit))
     if not units:
         return []
-    texts = [passage.text[unit.start : unit.end] for passage, unit in units]
-    tokens = [frozenset(t) for t in keyword_tokens(texts)]
-    header_tokens = {p.id: frozenset(keyword_tokens([headers.get(p.id, "")])[0]) for p in passages}
-    coverages = [
-        weighted_share(question.terms, token_set | header_tokens[passage.id], idf)
-        for (passage, _), token_set in zip(units, tokens, strict=True)
-    ]
+    terms = WeightedTerms(question.terms, idf)
+    coverages = [terms.share(unit.with_header) for _, unit in units]
     priors = [0.1 / passage.rank for passage, _ in units]
     # Embedding sentences is the costly step: only the lexically most promising are compared.
     shortlist = sorted(range(len(units)), key=lambda i: -(coverages[i] + priors[i]))[:_SHORTLIST]
-    similarities = similarity([(units[i][0], units[i][1].start, units[i][1].end) for i in shortlist])
+    similarities = similarity([(units[i][0], units[i][1].unit.start, units[i][1].unit.end) for i in shortlist])
     candidates = []
     for i, cosine in zip(shortlist, similarities, strict=True):
         passage, unit = units[i]
-        novel = tokens[i] - question.terms - header_tokens[passage.id] - GENERIC_TERMS
+        novel = unit.novel - question.terms
         information = min(1.0, len(novel) / _INFORMATIVE_WORDS)
         score = (
             weights.unit_similarity * float(cosine) + weights.unit_coverage * coverages[i] + weights.unit_information * information
         ) + priors[i]
-        if not holds_answer(question.expectation, texts[i]):
+        if not holds_answer(question.expectation, unit.text):
             score *= weights.wrong_kind_factor
-        if _META.search(texts[i]):
+        if unit.meta:
             score *= weights.meta_factor
-        candidates.append(_Candidate(passage, unit, score, coverages[i], tokens[i]))
+        candidates.append(_Candidate(passage, unit.unit, score, coverages[i], unit.tokens))
     return sorted(candidates, key=lambda c: -c.score)
+
+
+@dataclass(frozen=True)
+class _UnitText:
+    """An answer unit of a passage as scoring reads it, whatever the question."""
+
+    unit: Unit
+    text: str
+    tokens: frozenset[str]
+    with_header: frozenset[str]
+    """Its tokens and its passage's header's, counted together for coverage."""
+    novel: frozenset[str]
+    """Its tokens that are neither the header's nor generic minutes words."""
+    meta: bool
+    """It describes the meeting's business rather than states anything."""
+
+
+# Passages recur from question to question; their units are read once (see rag.evidence.passage_sentences).
+_PASSAGES_REMEMBERED = 4096
+
+
+@lru_cache(maxsize=_PASSAGES_REMEMBERED)
+def passage_units(text: str, header: str, max_words: int) -> tuple[_UnitText, ...]:
+    """The answer units of a passage's ``text`` (see :func:`rag.units.answer_units`), read for scoring."""
+    units = answer_units(text, max_words)
+    texts = [text[unit.start : unit.end] for unit in units]
+    header_tokens = frozenset(keyword_tokens([header])[0])
+    return tuple(
+        _UnitText(unit, unit_text, tokens, tokens | header_tokens, tokens - header_tokens - GENERIC_TERMS,
+                  bool(_META.search(unit_text)))
+        for unit, unit_text, tokens in zip(units, texts, (frozenset(t) for t in keyword_tokens(texts)), strict=True)
+    )
 
 
 def _choose(

@@ -166,6 +166,7 @@ _NOT_SURNAMES = frozenset(
 )
 
 
+@lru_cache(maxsize=1024)  # re-ranking, abstention and composing each read the same question
 def expected_answer(question: str) -> Expectation | None:
     """What the question asks for, when it asks for something a sentence visibly holds or lacks.
 
@@ -202,6 +203,12 @@ def expected_answer(question: str) -> Expectation | None:
     return None
 
 
+# Re-ranking, abstention and composing read the same passages' sentences question after question,
+# and the questions ask for a handful of kinds: the verdicts are remembered (a bounded number).
+_VERDICTS_REMEMBERED = 65_536
+
+
+@lru_cache(maxsize=_VERDICTS_REMEMBERED)
 def holds_answer(expectation: Expectation | None, sentence: str) -> bool:
     """Whether ``sentence`` holds the kind of thing expected (always True when nothing is)."""
     if expectation is None:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from minutes_qa.contract import ABSTAIN_MESSAGE, AskResponse, Filters, Passage, SearchResponse, Source, Turn
+from minutes_qa.contract import ABSTAIN_MESSAGE, AskResponse, Filters, Passage, SearchResponse, Turn
 from minutes_qa.index.chunking import contextual_header
 from minutes_qa.index.embedding import Embedder, shared_embedder
 from minutes_qa.index.errors import IndexMismatch
@@ -25,12 +25,12 @@ from minutes_qa.text.labels import meeting_label
 
 from .answer import SpanScorer, compose_answer
 from .answer_kinds import expected_answer
-from .evidence import EvidenceFeatures, best_sentence_support, evidence_features, evidence_probability
+from .evidence import EvidenceFeatures, QuestionSupport, evidence_features, evidence_probability
 from .followup import resolve
 from .glossary import Glossary
+from .passages import PassageReader
 from .places import concerns
 from .query import QueryAnalysis, analyse_query
-from .references import formal_reference
 from .rerank import rerank
 from .retrieval import RETRIEVERS, Retriever, ScoredPassage
 from .suggestions import next_questions
@@ -71,10 +71,14 @@ class _Generation:
     reader: IndexReader
     retriever: Retriever
     mentions: DocumentMentions = field(compare=False, repr=False)
+    passages: PassageReader = field(compare=False, repr=False)
 
     @classmethod
     def open(cls, reader: IndexReader, embedder: Embedder, settings: Settings) -> _Generation:
-        return cls(reader, Retriever(reader, embedder, settings.retrieval), DocumentMentions(reader.document_text))
+        return cls(
+            reader, Retriever(reader, embedder, settings.retrieval), DocumentMentions(reader.document_text),
+            PassageReader(reader),
+        )
 
 
 # Abstention weighs the evidence of this many top results.
@@ -82,12 +86,14 @@ class _Generation:
 
 @dataclass(frozen=True)
 class _Ranked:
-    """Results in order: the retriever's view, the contract's, their best-sentence supports (every
-    result's when re-ranked, else the first three's), and the councils the question names."""
+    """Results in order: the retriever's view, the contract's, their best-sentence supports and
+    strict supports (every result's when re-ranked, else the first three's), and the councils the
+    question names."""
 
     scored: list[ScoredPassage]
     passages: list[Passage]
     supports: list[float]
+    strict_supports: list[float]
     named_councils: frozenset[str]
 
 
@@ -184,26 +190,28 @@ class Engine:
         by their best sentence (see :mod:`rag.rerank`)."""
         reranking = retriever == "hybrid" and self.settings.retrieval.rerank_weight > 0
         depth = max(k, self.settings.retrieval.rerank_depth) if reranking else k
-        scored = generation.retriever.retrieve(analysis, depth, filters, retriever)
-        passages = self._passages(generation.reader, scored)
         named_councils = generation.retriever.places.named_in(analysis.keyword_text)
-        # Support is needed for every result re-ranked, otherwise only for the three that evidence reads.
-        supports = [
-            best_sentence_support(
-                analysis.text, passage.text, self._header(generation, passage), generation.retriever.idf, named_councils,
-                self.settings.answer.wrong_kind_share,
-            )
+        scored = generation.retriever.retrieve(analysis, depth, filters, retriever, named_councils)
+        passages = generation.passages.passages(scored)
+        # Support is needed for every result re-ranked, otherwise only for the three that evidence
+        # reads; both kinds (re-ranking's, and evidence's strict one) come from one pass.
+        question = QuestionSupport(analysis.text, generation.retriever.idf, named_councils)
+        both = [
+            question.supports(passage.text, self._header(generation, passage), self.settings.answer.wrong_kind_share)
             for passage in (passages if reranking else passages[: self.settings.answer.evidence_passages])
         ]
+        supports = [support for support, _ in both]
+        strict = [strict for _, strict in both]
         if reranking:
             order = rerank([passage.score for passage in passages], supports, self.settings.retrieval.rerank_weight)
             scored = [scored[position] for position, _ in order]
             supports = [supports[position] for position, _ in order]
+            strict = [strict[position] for position, _ in order]
             passages = [
                 passages[position].model_copy(update={"rank": rank, "score": round(score, 6)})
                 for rank, (position, score) in enumerate(order, start=1)
             ]
-        return _Ranked(scored[:k], passages[:k], supports[:k], named_councils)
+        return _Ranked(scored[:k], passages[:k], supports[:k], strict[:k], named_councils)
 
     def evidence_features(
         self, question: str, k: int | None = None, filters: Filters | None = None, retriever: str = "hybrid"
@@ -234,13 +242,7 @@ class Engine:
             float(np.max(np.asarray(generation.reader.vectors[list(item.rows)]) @ query_vector))
             for item in ranked.scored[: self.settings.answer.evidence_passages]
         ]
-        strict = [
-            best_sentence_support(
-                analysis.text, passage.text, self._header(generation, passage), generation.retriever.idf,
-                ranked.named_councils, wrong_kind_share=0.0,
-            )
-            for passage in top
-        ]
+        strict = ranked.strict_supports[: self.settings.answer.evidence_passages]
         speaks = [
             concerns(ranked.named_councils, passage.source.council, passage.text)
             and self._may_speak_for(generation, passage, ranked.named_councils)
@@ -292,25 +294,6 @@ class Engine:
                 f"MINUTES_MODEL={manifest.model} and MINUTES_EMBED_BACKEND={manifest.backend}, or rebuild the "
                 f"index into a new directory."
             )
-
-    def _passages(self, reader: IndexReader, scored: list[ScoredPassage]) -> list[Passage]:
-        passages = []
-        firsts = reader.chunks.fetch(item.rows[0] for item in scored)
-        for rank, (item, chunk) in enumerate(zip(scored, firsts, strict=True), start=1):
-            doc = reader.documents[chunk.doc_id]
-            metadata = doc.metadata
-            end = int(reader.chunks.end[list(item.rows)].max())
-            last_ordinal = int(reader.chunks.ordinal[item.rows[-1]])
-            text = chunk.text if len(item.rows) == 1 else reader.document_text(doc.doc_id)[chunk.start : end]
-            passage_id = chunk.chunk_id if len(item.rows) == 1 else f"{chunk.chunk_id}-{last_ordinal:04d}"
-            source = Source(
-                doc_id=doc.doc_id, file=doc.file, start=chunk.start, end=end, page=chunk.page,
-                council=metadata.council, committee=metadata.committee, meeting_date=metadata.meeting_date,
-                title=metadata.title or chunk.heading or None, url=metadata.url,
-                reference=formal_reference(metadata, chunk.heading, chunk.page, doc.page_at(end - 1), doc.file),
-            )
-            passages.append(Passage(id=passage_id, rank=rank, score=round(item.score, 6), text=text, source=source))
-        return passages
 
     def _sentence_similarity(self, generation: _Generation, analysis: QueryAnalysis) -> SpanScorer:
         """Scores answer units by their best sentence's cosine with the question, from the sentence

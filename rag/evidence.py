@@ -6,13 +6,14 @@ import math
 import re
 from collections.abc import Mapping, Sequence, Set as AbstractSet
 from dataclasses import dataclass
+from functools import lru_cache
 
 from minutes_qa.contract import Passage
 from minutes_qa.index.keywords import keyword_tokens
 from minutes_qa.settings import AnswerSettings
 from minutes_qa.text.sentences import split_sentences
 
-from .answer_kinds import AnswerKind, expected_answer, holds_answer
+from .answer_kinds import AnswerKind, Expectation, expected_answer, holds_answer
 from .places import place_name
 from .question_parts import question_parts
 
@@ -76,29 +77,77 @@ def best_sentence_support(
     supported as well as its best-supported part. The names of ``named_councils`` are not topic
     words: they say where to look (see :func:`rag.places.concerns`), and being rare they would
     otherwise make any passage of that council look like an answer.
+
+    Scoring many passages against one question, use :class:`QuestionSupport`: it reads the question once.
     """
-    places = set(keyword_tokens([" ".join(map(place_name, named_councils))])[0]) if named_councils else set()
-    spans = split_sentences(passage_text)
-    if not spans:
-        return 0.0
-    sentences = [passage_text[start:end] for start, end in spans]
-    sentence_tokens = [set(tokens) for tokens in keyword_tokens(sentences)]
+    return QuestionSupport(question, idf, named_councils).supports(passage_text, header, wrong_kind_share)[0]
+
+
+@dataclass(frozen=True)
+class _PartTerms:
+    """One part of a question as sentence scoring reads it: its weighted topic words, the kind of
+    answer it asks for and the formal acts a "who" part asks about."""
+
+    terms: WeightedTerms
+    expectation: Expectation | None
+    acts: set[str]
+
+
+class QuestionSupport:
+    """:func:`best_sentence_support` for one question against many passages: the question's parts,
+    topic words, expected answer and years are read once, not once per passage."""
+
+    def __init__(self, question: str, idf: Mapping[str, float], named_councils: frozenset[str] = frozenset()) -> None:
+        places = set(keyword_tokens([" ".join(map(place_name, named_councils))])[0]) if named_councils else set()
+        self._years = years_named(question)
+        self._parts: list[_PartTerms] = []
+        for part in question_parts(question):
+            terms = content_terms(part.text) - places
+            if not terms:
+                continue
+            expectation = expected_answer(part.text)
+            acts = asked_acts(part.text) if expectation is not None and expectation.kind is AnswerKind.PERSON else set()
+            self._parts.append(_PartTerms(WeightedTerms(terms, idf), expectation, acts))
+
+    def supports(self, passage_text: str, header: str, wrong_kind_share: float = _WRONG_KIND_SHARE) -> tuple[float, float]:
+        """The passage's support with ``wrong_kind_share``, and its strict support (a share of 0.0:
+        only sentences that hold the kind of answer asked for count), from one pass over its sentences."""
+        sentences = passage_sentences(passage_text, header)
+        if not sentences:
+            return 0.0, 0.0
+        support = strict = 0.0
+        # A question about 2022/23 is not answered by the minutes of another year.
+        other_year = not all(year.mentioned_in(passage_text, header) for year in self._years)
+        for part in self._parts:
+            for sentence, tokens, with_header in sentences:
+                if part.terms.terms.isdisjoint(with_header):
+                    continue  # a share of 0.0 raises neither support
+                share = part.terms.share(with_header)
+                if share <= strict:
+                    continue  # support >= strict: neither can rise, whatever the sentence holds
+                if other_year or not holds_answer(part.expectation, sentence) or (part.acts and not part.acts & tokens):
+                    support = max(support, share * wrong_kind_share)
+                else:
+                    support = max(support, share)
+                    strict = share
+        return support, strict
+
+
+# Passages recur from question to question (the same few thousand answer most of them); their
+# sentences are split and tokenised once. Bounded: ~10 kB each.
+_PASSAGES_REMEMBERED = 4096
+
+
+@lru_cache(maxsize=_PASSAGES_REMEMBERED)
+def passage_sentences(text: str, header: str) -> tuple[tuple[str, frozenset[str], frozenset[str]], ...]:
+    """The sentences of ``text`` (see :func:`minutes_qa.text.sentences.split_sentences`), each with
+    its keyword tokens, and those tokens with the ones of the passage's contextual ``header``."""
+    sentences = [text[start:end] for start, end in split_sentences(text)]
     header_tokens = set(keyword_tokens([header])[0]) if header else set()
-    support = 0.0
-    # A question about 2022/23 is not answered by the minutes of another year.
-    other_year = not all(year.mentioned_in(passage_text, header) for year in years_named(question))
-    for part in question_parts(question):
-        terms = content_terms(part.text) - places
-        if not terms:
-            continue
-        expectation = expected_answer(part.text)
-        acts = asked_acts(part.text) if expectation is not None and expectation.kind is AnswerKind.PERSON else set()
-        for sentence, tokens in zip(sentences, sentence_tokens, strict=True):
-            share = weighted_share(terms, header_tokens | tokens, idf)
-            if other_year or not holds_answer(expectation, sentence) or (acts and not acts & tokens):
-                share *= wrong_kind_share
-            support = max(support, share)
-    return support
+    return tuple(
+        (sentence, tokens, frozenset(header_tokens | tokens))
+        for sentence, tokens in zip(sentences, map(frozenset, keyword_tokens(sentences)), strict=True)
+    )
 
 
 _YEAR = re.compile(r"\b((?:19|20)\d{2})(?:\s?[/-]\s?((?:19|20)?\d{2}))?\b")
@@ -199,15 +248,28 @@ def weighted_share(terms: AbstractSet[str], tokens: AbstractSet[str], idf: Mappi
     """The idf-weighted share of ``terms`` found in ``tokens`` (terms the index never saw weigh the most).
 
     ``idf`` is any mapping; a :class:`rag.retrieval.TermWeights` brings the weight of unseen
-    terms computed once per index rather than per call.
+    terms computed once per index rather than per call. Weighing one set of terms against many
+    texts, use :class:`WeightedTerms`.
     """
-    if not terms:
-        return 0.0
-    unseen = getattr(idf, "unseen", None)
-    if unseen is None:
-        unseen = max(idf.values(), default=1.0)
-    weights = {term: idf.get(term, unseen) for term in terms}
-    return sum(weights[term] for term in terms & tokens) / sum(weights.values())
+    return WeightedTerms(terms, idf).share(tokens)
+
+
+class WeightedTerms:
+    """Terms with their idf weights, weighed once to find their share (:func:`weighted_share`) in many texts."""
+
+    def __init__(self, terms: AbstractSet[str], idf: Mapping[str, float]) -> None:
+        unseen = getattr(idf, "unseen", None)
+        if unseen is None:
+            unseen = max(idf.values(), default=1.0)
+        self.terms = terms
+        self._weights = {term: idf.get(term, unseen) for term in terms}
+        self._total = sum(self._weights.values())
+
+    def share(self, tokens: AbstractSet[str]) -> float:
+        """The weighted share of the terms found in ``tokens``; 0.0 when there are no terms."""
+        if not self.terms:
+            return 0.0
+        return sum(self._weights[term] for term in self.terms & tokens) / self._total
 
 
 def coverage(terms: set[str], text: str, original_terms: set[str] | None = None) -> float:

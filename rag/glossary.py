@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
 
@@ -40,10 +41,18 @@ class Glossary:
             if acronym and self.expansions[acronym] not in added:
                 added.append(self.expansions[acronym])
         lowered = " ".join(re.findall(r"[a-z0-9']+", text.lower()))
-        for acronym, expansion in self.expansions.items():
-            if re.search(rf"\b{re.escape(expansion)}s?\b", lowered) and acronym not in added:
+        for acronym, expansion, pattern in self._expansion_patterns:
+            # The substring test first: it rules out nearly every expansion at a fraction of the search's cost.
+            if expansion in lowered and pattern.search(lowered) and acronym not in added:
                 added.append(acronym)
         return added
+
+    @cached_property
+    def _expansion_patterns(self) -> list[tuple[str, str, re.Pattern[str]]]:
+        """Each acronym with its expansion and the pattern finding the expansion as words, compiled once."""
+        return [
+            (acronym, expansion, re.compile(rf"\b{re.escape(expansion)}s?\b")) for acronym, expansion in self.expansions.items()
+        ]
 
     def _acronym_for(self, word: str) -> str | None:
         for candidate in (word, word[:-1] if word.endswith("s") and len(word) > 2 else None):

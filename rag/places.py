@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 # Words every council name shares; what is left names the place.
 _GENERIC = frozenset(
@@ -26,6 +26,13 @@ class Places:
     """The councils of an index and the patterns that recognise each in free text."""
 
     patterns: dict[str, re.Pattern[str]]
+
+    @cached_property
+    def _first_words(self) -> dict[str, str]:
+        """Each council's first word of its place name, lower-cased: its pattern's first literal."""
+        firsts = {council: place_name(council).replace("&", " and ").split()[0].lower() for council in self.patterns}
+        # "and" also matches "&" (see _pattern): no literal to look for.
+        return {council: "" if first == "and" else first for council, first in firsts.items()}
 
     @classmethod
     def of(cls, councils: Iterable[str]) -> Places:
@@ -42,9 +49,12 @@ class Places:
         Where one council's name holds another's ("Surrey Heath" and "Surrey"), only the longer
         counts; a place after a qualifier ("Greater Manchester") is another place.
         """
+        lowered = text.lower()
         found = [
             (match.start(), match.end(), council)
             for council, pattern in self.patterns.items()
+            # A council whose first word the text lacks cannot be named in it: most are passed over at that.
+            if self._first_words[council] in lowered
             for match in pattern.finditer(text)
             if not _qualified(text, match.start())
         ]

@@ -73,8 +73,15 @@ class Retriever:
         self.idf = _inverse_document_frequencies(reader)
         self.places = Places.of({doc.metadata.council for doc in reader.documents.values() if doc.metadata.council})
 
-    def retrieve(self, analysis: QueryAnalysis, k: int, filters: Filters | None, mode: str = "hybrid") -> list[ScoredPassage]:
-        """The ``k`` best passages for ``analysis`` under ``filters``, best first, without repeats."""
+    def retrieve(
+        self, analysis: QueryAnalysis, k: int, filters: Filters | None, mode: str = "hybrid",
+        named_councils: frozenset[str] | None = None,
+    ) -> list[ScoredPassage]:
+        """The ``k`` best passages for ``analysis`` under ``filters``, best first, without repeats.
+
+        ``named_councils``: the councils the question names, if the caller has already read them
+        (``self.places.named_in(analysis.keyword_text)``); read here otherwise.
+        """
         if mode not in RETRIEVERS:
             raise ValueError(f"Unknown retriever '{mode}': use one of {', '.join(RETRIEVERS)}.")
         if not len(self.reader.chunks):
@@ -86,26 +93,28 @@ class Retriever:
         rows = np.fromiter(candidates, dtype=np.int64)
         dense = self._dense_scores(query_vector, rows)
         keyword = keyword_scores[rows] if keyword_scores is not None else np.zeros(len(rows))
-        final = self._favour_named_councils(self._fuse(mode, rows, dense, keyword), analysis)
+        if named_councils is None:
+            named_councils = self.places.named_in(analysis.keyword_text)
+        # As Python numbers from here on: looping over numpy scalars costs several times more.
+        row_list, dense_list, keyword_list = rows.tolist(), dense.tolist(), keyword.tolist()
+        final = self._favour_named_councils(self._fuse(mode, row_list, dense_list, keyword_list), named_councils)
         scored = {
-            int(row): ScoredChunk(int(row), final[int(row)], float(d), float(kw))
-            for row, d, kw in zip(rows, dense, keyword, strict=True)
+            row: ScoredChunk(row, final[row], d, kw) for row, d, kw in zip(row_list, dense_list, keyword_list, strict=True)
         }
         return self._diverse([scored[row] for row in ranked(final)], k)
 
-    def _favour_named_councils(self, final: dict[int, float], analysis: QueryAnalysis) -> dict[int, float]:
+    def _favour_named_councils(self, final: dict[int, float], named: frozenset[str]) -> dict[int, float]:
         """Scale down passages of councils other than those the question names ("Slough's board").
 
         A softer rule than a filter: place names are guessed from free text, and a neighbour's
         minutes sometimes do answer (a joint board).
         """
-        named = self.places.named_in(analysis.keyword_text)
         if not named or not final:
             return final
         rows = np.fromiter(final, dtype=np.int64)
-        named_or_unknown = self._documents.of_councils(named)[self._doc_of_row[rows]]
+        named_or_unknown = self._documents.of_councils(named)[self._doc_of_row[rows]].tolist()
         factor = self.settings.other_council_factor
-        return {int(row): score * (1.0 if ok else factor) for row, score, ok in zip(rows, final.values(), named_or_unknown, strict=True)}
+        return {row: score * (1.0 if ok else factor) for (row, score), ok in zip(final.items(), named_or_unknown, strict=True)}
 
     def _mask(self, filters: Filters | None, analysis: QueryAnalysis) -> np.ndarray | None:
         """Rows allowed by explicit filters (strict) and the question's own dates (lenient)."""
@@ -162,9 +171,9 @@ class Retriever:
             return np.zeros(len(rows), dtype=np.float32)
         return np.asarray(self.reader.vectors[rows]) @ query_vector
 
-    def _fuse(self, mode: str, rows: np.ndarray, dense: np.ndarray, keyword: np.ndarray) -> dict[int, float]:
-        dense_map = {int(row): float(value) for row, value in zip(rows, dense, strict=True)}
-        keyword_map = {int(row): float(value) for row, value in zip(rows, keyword, strict=True) if value > 0}
+    def _fuse(self, mode: str, rows: list[int], dense: list[float], keyword: list[float]) -> dict[int, float]:
+        dense_map = dict(zip(rows, dense, strict=True))
+        keyword_map = {row: value for row, value in zip(rows, keyword, strict=True) if value > 0}
         if mode == "dense":
             return dense_map
         if mode == "bm25":
@@ -183,30 +192,47 @@ class Retriever:
         discussion read as one passage, and the results below show something else.
         """
         chosen: list[ScoredPassage] = []
+        # Only passages of a chunk's own document can hold or neighbour it: each candidate is
+        # compared with those alone (by their place in ``chosen``, in order), not with every result.
+        chosen_in: dict[int, list[int]] = {}
         seen_canonical: set[int] = set()
+        longest = self.settings.max_passage_chunks
         positions = self.reader.chunks.positions(candidate.row for candidate in ordered)
         for candidate in ordered:
+            if len(chosen) >= k and all(
+                len(passage.rows) >= longest or candidate.score < self.settings.join_ratio * passage.score
+                for passage in chosen
+            ):
+                # No result left that this chunk, or any after it (scoring no higher), may join.
+                break
             chunk = positions[candidate.row]
             if chunk.canonical in seen_canonical:
                 continue
             seen_canonical.add(chunk.canonical)
-            neighbour = self._neighbour(chosen, chunk, candidate.score, positions)
+            same_document = chosen_in.get(chunk.document, [])
+            neighbour = self._neighbour(chosen, same_document, chunk, candidate.score, positions)
             if neighbour is not None:
                 chosen[neighbour] = chosen[neighbour].joined(candidate)
                 continue
-            if any(_overlap_share(chunk, positions[row]) > _MAX_SPAN_OVERLAP for passage in chosen for row in passage.rows):
+            if any(
+                _overlap_share(chunk, positions[row]) > _MAX_SPAN_OVERLAP
+                for index in same_document
+                for row in chosen[index].rows
+            ):
                 continue
             if len(chosen) < k:
+                chosen_in.setdefault(chunk.document, []).append(len(chosen))
                 chosen.append(ScoredPassage.of(candidate))
-            elif all(len(passage.rows) >= self.settings.max_passage_chunks for passage in chosen):
-                break
         return chosen
 
     def _neighbour(
-        self, chosen: list[ScoredPassage], chunk: ChunkPosition, score: float, positions: dict[int, ChunkPosition]
+        self, chosen: list[ScoredPassage], candidates: list[int], chunk: ChunkPosition, score: float,
+        positions: dict[int, ChunkPosition],
     ) -> int | None:
-        """Index of a chosen passage that ``chunk`` directly continues and may join, if any."""
-        for index, passage in enumerate(chosen):
+        """Index of a chosen passage (among ``candidates``, indices of ``chosen`` from ``chunk``'s
+        document) that ``chunk`` directly continues and may join, if any."""
+        for index in candidates:
+            passage = chosen[index]
             if len(passage.rows) >= self.settings.max_passage_chunks or score < self.settings.join_ratio * passage.score:
                 continue
             first, last = positions[passage.rows[0]], positions[passage.rows[-1]]

@@ -17,9 +17,9 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from starlette.datastructures import UploadFile
 
 from minutes_qa.contract import (
@@ -57,7 +57,8 @@ router = APIRouter()
 
 
 # --- dependencies -----------------------------------------------------------------------------
-# async: they only read app state, so they need no thread-pool hop.
+# async: they only read app state, so they need no thread-pool hop (each costs a thread switch,
+# which on busy cores is a good share of a search's time).
 
 
 async def get_settings(request: Request) -> Settings:
@@ -65,16 +66,22 @@ async def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_engine(request: Request) -> Engine:
+async def get_engine(request: Request) -> Engine:
     """The engine, switched to the index's live generation if an ingest elsewhere (the CLI) replaced it.
 
-    The index directory is looked at no more than once a second (see :mod:`server.generation_check`).
-    A plain ``def`` so that a reload, which reads the new generation, runs in the thread pool.
+    The index directory is looked at no more than once a second (see :mod:`server.generation_check`);
+    only then does a request leave the event loop here, for the thread pool, where a reload reads
+    the new generation. Every other request gets the engine without a thread-pool hop.
     """
     engine: Engine = request.app.state.engine
     if request.app.state.generation_check.due():
-        engine.reload()
+        await run_in_threadpool(engine.reload)
     return engine
+
+
+async def get_feedback_service(request: Request) -> FeedbackService:
+    """The app's feedback service (see :func:`server.feedback.get_feedback`: no I/O, so no thread-pool hop)."""
+    return get_feedback(request)
 
 
 async def get_uploads(request: Request) -> UploadService:
@@ -90,7 +97,7 @@ async def get_lengths(request: Request) -> TextLengths:
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 EngineDep = Annotated[Engine, Depends(get_engine)]
 UploadsDep = Annotated[UploadService, Depends(get_uploads)]
-FeedbackDep = Annotated[FeedbackService, Depends(get_feedback)]
+FeedbackDep = Annotated[FeedbackService, Depends(get_feedback_service)]
 
 _bearer = HTTPBearer(auto_error=False, description="The administrator token (MINUTES_ADMIN_TOKEN).")
 
@@ -159,6 +166,13 @@ def _with_view_urls(passages: list[Passage], base: str) -> list[Passage]:
     ]
 
 
+def _json(content: BaseModel) -> Response:
+    """``content`` as the JSON response FastAPI would make of it under its ``response_model``, made
+    here in the endpoint's own thread: returned as a model, it would be validated again and
+    serialised in a second trip through the thread pool."""
+    return Response(content.model_dump_json(), media_type="application/json")
+
+
 def _summary(doc: Document, chars: int, base: str) -> DocumentSummary:
     metadata = doc.metadata
     return DocumentSummary(
@@ -207,7 +221,7 @@ def search(
     until: Annotated[date | None, Query(description="Meetings on or before this date (YYYY-MM-DD).")] = None,
     file: Annotated[str | None, Query(description="Only the document ingested from this file name.")] = None,
     retriever: Annotated[RetrieverName, Query(description="hybrid, dense or bm25.")] = "hybrid",
-) -> SearchResponse:
+) -> Response:
     """The passages that best match ``q``: the JSON of ``minutes search --json``, plus view links."""
     try:
         query = SearchRequest.model_validate({
@@ -217,22 +231,22 @@ def search(
     except ValidationError as error:
         raise RequestValidationError(error.errors(include_url=False)) from None
     result = engine.search(query.query, query.k, query.filters, query.retriever)
-    return result.model_copy(update={"passages": _with_view_urls(result.passages, base_url(request, settings))})
+    return _json(result.model_copy(update={"passages": _with_view_urls(result.passages, base_url(request, settings))}))
 
 
 @router.post("/ask", response_model=AskResponse, responses=QUERY_ERRORS, tags=["query"], summary="Ask a question")
 def ask(
     request: Request, body: AskRequest, engine: EngineDep, settings: SettingsDep, feedback: FeedbackDep
-) -> AskResponse:
+) -> Response:
     """A short answer with numbered citations, or an abstention with suggestions: the JSON of
     ``minutes ask --json``, plus view links and the ``answer_id`` that ``POST /feedback`` rates."""
     # The body was validated against this app's limits (create_app sets them for every request).
     generation = engine.reader.manifest.generation
     result = engine.ask(body.question, body.k, body.filters, body.retriever, history=body.history)
-    return result.model_copy(update={
+    return _json(result.model_copy(update={
         "passages": _with_view_urls(result.passages, base_url(request, settings)),
         "answer_id": feedback.answer_id(result, generation),
-    })
+    }))
 
 
 @router.post(

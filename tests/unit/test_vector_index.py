@@ -10,6 +10,7 @@ import pytest
 
 from minutes_qa.index.vector_index import (
     INDEX_TYPES,
+    FlatVectors,
     build_vector_index,
     choose_index_type,
     ivf_list_count,
@@ -106,3 +107,18 @@ def test_ivf_kinds_search_only_the_allowed_rows(indexes: dict[str, faiss.Index],
 @pytest.mark.parametrize("kind", ["flat", "hnsw"])
 def test_other_kinds_leave_filtering_to_the_caller(indexes: dict[str, faiss.Index], vectors: np.ndarray, kind: str) -> None:
     assert search_allowed(indexes[kind], vectors[0], 10, np.ones(len(vectors), dtype=bool)) is None
+
+
+def test_a_loaded_flat_index_serves_its_vectors_by_row(tmp_path: Path, vectors: np.ndarray) -> None:
+    """Rows read from the memory-mapped flat index are the vectors stored, in the order asked, repeats
+    included; other kinds leave reading rows to vectors.npy."""
+    save_vector_index(build_vector_index(vectors, "flat"), tmp_path / "flat.faiss")
+    stored = FlatVectors.of(load_vector_index(tmp_path / "flat.faiss"))
+    assert stored is not None
+    rows = [5, 0, 5, len(vectors) - 1, 2]
+    assert stored.shape == vectors.shape and stored.dtype == vectors.dtype
+    assert np.array_equal(stored[rows], vectors[rows])
+    assert stored[[]].shape == (0, vectors.shape[1])
+    with pytest.raises(IndexError, match=f"within 0..{len(vectors) - 1}"):
+        stored[[0, -1]]
+    assert FlatVectors.of(build_vector_index(vectors, "ivf")) is None
