@@ -257,7 +257,7 @@ def main() -> None:
             # What ``minutes serve`` runs, without loading the rest of the CLI.
             service_environment = {**environment, "MINUTES_INDEX_DIR": str(index.resolve()), "MINUTES_PORT": str(our_port)}
             processes.append(start(
-                [sys.executable, "-c", "from server.main import serve; serve(log_level='warning')"],
+                [sys.executable, "-c", "from minutes_qa.server.main import serve; serve(log_level='warning')"],
                 our_port, service_environment, scratch / "ours.log",
             ))
             tutorial, ours = f"http://127.0.0.1:{tutorial_port}", f"http://127.0.0.1:{our_port}"

@@ -114,7 +114,7 @@ def _start_server(index_dir: Path, port: int, log_path: Path) -> subprocess.Pope
     }
     with open(log_path, "wb") as log:
         return subprocess.Popen(
-            [sys.executable, "-c", "from server.main import serve; serve(log_level='warning')"],
+            [sys.executable, "-c", "from minutes_qa.server.main import serve; serve(log_level='warning')"],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
         )
 

