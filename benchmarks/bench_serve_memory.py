@@ -7,15 +7,26 @@ for that size, bm25s). Documents copy the metadata and passage count of real see
 to real passage lengths (bench_scale.synthetic_passages), each an exact span of its document,
 embedded with the document's real contextual header. Vectors: ``--sample`` passages embedded for
 real, the rest synthesised from them (bench_scale.synthetic_vectors). A share of passages, as in
-the shared corpora, is marked as duplicating an earlier one.
+the shared corpora, is marked as duplicating an earlier one. Sentence vectors are stored as an
+ingest stores them (index/sentence_store.py): each document's sentence spans are computed by the
+ingest's own function (``sentence_spans_by_document``), and each sentence's vector is synthesised
+from its passage's vector plus Gaussian noise, renormalised, so that its mean cosine with its
+passage is ~0.41, as measured on an ingest of the shared seed and dev corpora. They are written
+a block at a time to a float16 scratch file in ``--workdir`` (deleted after the build), so the
+build never holds them all in memory. Synthetic passages hold fewer, longer sentences than real
+ones (about 4 stored sentences a passage against 7 in the shared corpora: they are drawn from real
+sentences of three words or more), so the sentence-vector file is about 60% of a real ingest's;
+a request reads only its candidates' sentences, so its latency does not depend on that size.
 
 Serve (a fresh process that imports only what ``minutes serve`` does): loads the embedding model
 alone, then opens the index with ``rag.engine.Engine``, runs ``--searches`` searches and ``--asks``
-asks with the dev set's questions, and reports RSS (anonymous and file-backed) after each step,
-the peak (VmHWM) and the latencies. File-backed RSS is memory-mapped index files in the page
-cache: clean pages the kernel drops under memory pressure; anonymous RSS is what the process holds.
+asks with the dev set's questions (asks with questions not searched before), and reports RSS
+(anonymous and file-backed) after each step, the peak (VmHWM), the latencies and how many asks
+were answered (an abstention reads no sentence vectors). File-backed RSS is memory-mapped index
+files in the page cache: clean pages the kernel drops under memory pressure; anonymous RSS is what
+the process holds. ``--cold`` drops the generation's files from the page cache before serving.
 
-    .venv/bin/python benchmarks/bench_serve_memory.py [--passages 1000000] [--keep] [--reuse]
+    .venv/bin/python benchmarks/bench_serve_memory.py [--passages 1000000] [--keep] [--reuse] [--cold]
 
 Writes benchmarks/results/serve_memory.json.
 """
@@ -23,6 +34,7 @@ Writes benchmarks/results/serve_memory.json.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import shutil
@@ -41,6 +53,7 @@ from minutes_qa.index.chunking import contextual_header
 from minutes_qa.index.embedding import load_embedder
 from minutes_qa.index.ingest import document_id, manifest_for
 from minutes_qa.index.records import Chunk, Document
+from minutes_qa.index.sentence_store import VECTOR_DTYPE, DocumentSentences, sentence_spans_by_document
 from minutes_qa.index.store import IndexContents, write_generation
 from minutes_qa.index.vector_index import choose_index_type
 from minutes_qa.settings import Settings
@@ -53,7 +66,13 @@ QUESTIONS = Path(__file__).resolve().parents[1].parent / "shared" / "eval" / "de
 RESULTS = Path(__file__).resolve().parent / "results"
 # Share of passages recorded as duplicates: 2 of 485 in the shared seed and dev corpora.
 DUPLICATE_SHARE = 2 / 485
-GENERATION_FILES = ("store.sqlite", "vectors.npy", "vectors.faiss", "bm25")
+GENERATION_FILES = ("store.sqlite", "vectors.npy", "vectors.faiss", "bm25", "sentences.npy", "sentence_vectors.npy")
+# Norm of the Gaussian noise added to a (unit) passage vector to make one of its sentences' vectors:
+# in 384 dimensions it is nearly orthogonal, so the cosine with the passage is 1 / sqrt(1 + 2.2²) ≈ 0.41,
+# the mean cosine of a sentence with its passage in an ingest of the shared seed and dev corpora.
+SENTENCE_NOISE_NORM = 2.2
+# Sentence vectors synthesised at a time: 64k rows are 100 MB as float32.
+SENTENCE_BLOCK = 65_536
 
 
 # --- building ------------------------------------------------------------------------------
@@ -88,14 +107,62 @@ def build(index_dir: Path, size: int, sample: int, console: Console) -> dict[str
     seconds["vectors"] = time.perf_counter() - started
     manifest = replace(manifest_for(embedder, settings.index), index_type=choose_index_type(size, settings.index))
     del embedder
-    console.print(f"Vectors ready ({seconds['vectors']:.0f} s); writing the generation ({manifest.index_type}) ...")
+    console.print(f"Vectors ready ({seconds['vectors']:.0f} s); splitting sentences ...")
+
+    started = time.perf_counter()
+    scratch = index_dir.parent / f"{size}-sentence-vectors.npy"
+    scratch.parent.mkdir(parents=True, exist_ok=True)
+    sentences = synthetic_sentences(documents, chunks, vectors, scratch)
+    seconds["sentences"] = time.perf_counter() - started
+    console.print(f"{sum(len(part.spans) for part in sentences.values()):,} sentence vectors ready "
+                  f"({seconds['sentences']:.0f} s); writing the generation ({manifest.index_type}) ...")
 
     started = time.perf_counter()
     shutil.rmtree(index_dir, ignore_errors=True)
-    write_generation(index_dir, IndexContents(documents, chunks, vectors), manifest)
+    write_generation(index_dir, IndexContents(documents, chunks, vectors, sentences), manifest)
     seconds["write_generation"] = time.perf_counter() - started
+    del sentences
+    scratch.unlink()
     console.print(f"Written ({seconds['write_generation']:.0f} s).")
     return seconds
+
+
+def synthetic_sentences(
+    documents: list[Document], chunks: list[Chunk], vectors: np.ndarray, scratch: Path, seed: int = 4
+) -> dict[str, DocumentSentences]:
+    """Every document's sentences at the spans an ingest stores, with vectors synthesised from their passages'.
+
+    Each sentence's vector is its passage's plus Gaussian noise of norm ``SENTENCE_NOISE_NORM``,
+    renormalised. The vectors go to a float16 ``.npy`` file at ``scratch`` a block at a time; the
+    documents' vectors are views of it, memory-mapped, as an incremental ingest's are.
+    """
+    spans = sentence_spans_by_document(documents, chunks)
+    chunk_starts = np.array([chunk.start for chunk in chunks], dtype=np.int64)
+    first_chunk: dict[str, int] = {}
+    for row, chunk in enumerate(chunks):
+        first_chunk.setdefault(chunk.doc_id, row)
+    chunk_counts = Counter(chunk.doc_id for chunk in chunks)
+    # The passage each sentence lies in: synthetic passages do not overlap, so the last one starting at or before it.
+    located = []
+    for doc in documents:
+        first = first_chunk[doc.doc_id]
+        starts = chunk_starts[first : first + chunk_counts[doc.doc_id]]
+        located.append(first + np.searchsorted(starts, spans[doc.doc_id][:, 0], side="right") - 1)
+    passage_rows = np.concatenate(located)
+    rng = np.random.default_rng(seed)
+    dimension = vectors.shape[1]
+    stored = np.lib.format.open_memmap(scratch, mode="w+", dtype=VECTOR_DTYPE, shape=(len(passage_rows), dimension))
+    for start in range(0, len(passage_rows), SENTENCE_BLOCK):
+        block = vectors[passage_rows[start : start + SENTENCE_BLOCK]]
+        block += rng.standard_normal(block.shape, dtype=np.float32) * (SENTENCE_NOISE_NORM / np.sqrt(dimension))
+        stored[start : start + len(block)] = block / np.linalg.norm(block, axis=1, keepdims=True)
+    stored.flush()
+    sentences, first = {}, 0
+    for doc in documents:
+        count = len(spans[doc.doc_id])
+        sentences[doc.doc_id] = DocumentSentences(spans[doc.doc_id], stored[first : first + count])
+        first += count
+    return sentences
 
 
 def synthetic_corpus(
@@ -147,8 +214,24 @@ def serve_check(index_dir: Path, searches: int, asks: int) -> dict:
     return json.loads(output.strip().splitlines()[-1])
 
 
+def evict_from_page_cache(generation: Path) -> None:
+    """Drop the clean pages of the generation's files from the kernel's page cache (no other file's).
+
+    Latency depends on it at a million passages: a question's IVF lists, SQLite rows and
+    sentence vectors are read from disk the first time they are touched.
+    """
+    for path in generation.rglob("*"):
+        if path.is_file():
+            descriptor = os.open(path, os.O_RDONLY)
+            try:
+                os.posix_fadvise(descriptor, 0, 0, os.POSIX_FADV_DONTNEED)
+            finally:
+                os.close(descriptor)
+
+
 def serve(index_dir: Path, searches: int, asks: int) -> None:
     """The child side of :func:`serve_check`: prints one JSON line."""
+    from minutes_qa.contract import AskResponse
     from minutes_qa.index.embedding import shared_embedder
     from minutes_qa.rag.engine import Engine
 
@@ -162,15 +245,21 @@ def serve(index_dir: Path, searches: int, asks: int) -> None:
     stages["index opened"] = memory_mb()
     questions = [json.loads(line)["question"] for line in QUESTIONS.read_text(encoding="utf-8").splitlines() if line.strip()]
     latencies: dict[str, list[float]] = {"search": [], "ask": []}
-    for kind, count, run in (("search", searches, engine.search), ("ask", asks, engine.ask)):
-        for question in (questions * (1 + count // len(questions)))[:count]:
+    # An abstention stops before the answer is composed, so its sentence vectors are never read.
+    answered = 0
+    # Asks take the questions after the searched ones: a question asked again would find its vector
+    # and its passages' analyses in the engine's caches. The dev set's 130 cover 50 + 20 without repeats.
+    for kind, first, count, run in (("search", 0, searches, engine.search), ("ask", searches, asks, engine.ask)):
+        for question in itertools.islice(itertools.cycle(questions), first, first + count):
             started = time.perf_counter()
-            run(question)
+            response = run(question)
             latencies[kind].append((time.perf_counter() - started) * 1000)
+            answered += isinstance(response, AskResponse) and not response.abstained
         stages[f"after {count} x {kind}"] = memory_mb()
     print(json.dumps({
         "passages": len(engine.reader.chunks), "documents": len(engine.reader.documents),
-        "index_type": engine.reader.manifest.index_type, "open_seconds": open_seconds, "stages": stages,
+        "sentences": len(engine.reader.sentences) if engine.reader.sentences is not None else 0,
+        "index_type": engine.reader.manifest.index_type, "open_seconds": open_seconds, "stages": stages, "asks_answered": answered,
         "latency_ms": {kind: dict(zip(("p50", "p95"), percentiles(values), strict=True)) for kind, values in latencies.items()},
     }))
 
@@ -187,6 +276,8 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/minutes-bench-serve"))
     parser.add_argument("--keep", action="store_true", help="Keep the built index in --workdir.")
     parser.add_argument("--reuse", action="store_true", help="Serve an index of this size kept by an earlier --keep run (no build times then).")
+    parser.add_argument("--cold", action="store_true",
+                        help="Drop the generation's files from the page cache first, as after a restart (else whatever the build or an earlier run left there is warm).")
     parser.add_argument("--serve", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
@@ -203,13 +294,15 @@ def run(args: argparse.Namespace) -> None:
         build_seconds = build(index_dir, args.passages, args.sample, console)
     generation = index_dir / (index_dir / "CURRENT").read_text(encoding="utf-8").strip()
     disk = {name: disk_mb(generation / name) for name in GENERATION_FILES}
-    console.print(f"Serving {generation} in a fresh process ...")
+    if args.cold:
+        evict_from_page_cache(generation)
+    console.print(f"Serving {generation} in a fresh process{' (its files not in the page cache)' if args.cold else ''} ...")
     served = serve_check(index_dir, args.searches, args.asks)
     if not args.keep:
         shutil.rmtree(index_dir)
     report = {
         "passages": args.passages, "real_vectors": args.sample, "cores": os.cpu_count(),
-        "load_average": os.getloadavg()[0], "build_seconds": build_seconds, "disk_mb": disk, **served,
+        "load_average": os.getloadavg()[0], "cold": args.cold, "build_seconds": build_seconds, "disk_mb": disk, **served,
     }
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "serve_memory.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
@@ -218,7 +311,8 @@ def run(args: argparse.Namespace) -> None:
 
 
 def print_tables(console: Console, report: dict) -> None:
-    title = (f"Serving {report['passages']:,} passages in {report['documents']:,} documents ({report['index_type']}); "
+    title = (f"Serving {report['passages']:,} passages{' (cold page cache)' if report['cold'] else ''} in {report['documents']:,} documents ({report['index_type']}), "
+             f"{report['sentences']:,} sentence vectors; "
              f"opened in {report['open_seconds']:.1f} s")
     memory = Table(title=title)
     for column in ("step", "RSS MB", "anonymous MB", "file-backed MB", "peak (VmHWM) MB"):
@@ -232,6 +326,7 @@ def print_tables(console: Console, report: dict) -> None:
     for kind, values in report["latency_ms"].items():
         latency.add_row(kind, f"{values['p50']:.0f}", f"{values['p95']:.0f}")
     console.print(latency)
+    console.print(f"{report['asks_answered']} of the asks answered, the rest abstained.")
     disk = Table(title="On disk and build time")
     disk.add_column("item")
     disk.add_column("value", justify="right")
