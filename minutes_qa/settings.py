@@ -28,8 +28,8 @@ IndexType = Literal["auto", "flat", "hnsw", "ivf", "ivfpq"]
 # --corpus ../shared/corpus/seeds --corpus ../shared/corpus/dev --configs hybrid --calibrate` (all 227 questions;
 # the threshold is the mean of the two cross-validation folds' thresholds). See the README's Quality section.
 _EVIDENCE_WEIGHTS = {
-    "cosine": 0.314, "support": 3.489, "asks_kind": -2.216, "named_council_first": 0.573, "top_score": 1.444,
-    "intercept": -0.807,
+    "cosine": 0.204, "support": 4.178, "asks_kind": -2.474, "named_council_first": 0.497, "top_score": 1.808,
+    "intercept": -1.182,
 }
 
 
@@ -114,7 +114,7 @@ class AnswerSettings(_Section):
 
     answer_max_words: int = Field(120, ge=20, le=400)
     abstain_threshold: float = Field(
-        0.683, ge=0.0, le=1.0, description="Evidence probability below which the assistant abstains."
+        0.665, ge=0.0, le=1.0, description="Evidence probability below which the assistant abstains."
     )
     abstain_min_cosine: float = Field(
         0.3, ge=-1.0, le=1.0,

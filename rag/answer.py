@@ -22,7 +22,7 @@ from minutes_qa.text.markers import BRACKETED, BULLET, NUMBER, SECTION_NUMBER
 
 from .answer_kinds import AnswerKind, Expectation, expected_answer, holds_answer
 from .direct import direct_answer_in
-from .evidence import GENERIC_TERMS, WeightedTerms, content_terms, weighted_share
+from .evidence import GENERIC_TERMS, WeightedTerms, content_terms, names_other_years, weighted_share, years_named
 from .places import concerns, place_name
 from .question_parts import question_parts
 from .units import Unit, answer_units
@@ -50,6 +50,7 @@ _META = re.compile(
 )
 # "What are councils doing...?", "Which authorities...": the answer spans meetings by design.
 _ACROSS_COUNCILS = re.compile(r"\b(councils|authorities|boroughs|districts|areas|each|both|compare|compared)\b", re.I)
+_FIGURES = frozenset({AnswerKind.MONEY, AnswerKind.PERCENT, AnswerKind.NUMBER})
 # Novel topic words that make a sentence fully informative: it says something beyond the question.
 _INFORMATIVE_WORDS = 10
 _SHORTLIST = 24
@@ -101,6 +102,7 @@ def compose_answer(
     idf: Mapping[str, float] | None = None,
     named_councils: frozenset[str] = frozenset(),
     weights: AnswerSettings | None = None,
+    naming_documents: frozenset[str] = frozenset(),
 ) -> ComposedAnswer:
     """Pick the units of the passages that best answer ``question`` and join them, cited.
 
@@ -111,12 +113,14 @@ def compose_answer(
     describe the meeting's business lose. The best unit of the whole question and of each of its
     parts (and of each council it compares) is kept, then others close to the best, without
     repeating, within ``max_words``. Units are grouped by meeting, newest first.
+    ``naming_documents`` are the documents of unknown council whose text names one of the
+    ``named_councils`` somewhere: their passages speak for it even where the passage itself does not.
     """
     weights = weights or AnswerSettings()
     headers = headers or {}
     idf = idf or {}
     place_terms = frozenset(keyword_tokens([" ".join(map(place_name, named_councils))])[0]) if named_councils else frozenset()
-    relevant = [p for p in passages if _about(named_councils, p)] or [
+    relevant = [p for p in passages if _about(named_councils, p, naming_documents)] or [
         p for p in passages if concerns(named_councils, p.source.council, p.text)
     ]
     relevant = relevant[: weights.answer_max_passages]
@@ -129,14 +133,15 @@ def compose_answer(
     return _render(whole, chosen, missing)
 
 
-def _about(named_councils: frozenset[str], passage: Passage) -> bool:
+def _about(named_councils: frozenset[str], passage: Passage, naming_documents: frozenset[str] = frozenset()) -> bool:
     """Whether an answer about ``named_councils`` may quote ``passage``: its council is one of them,
-    or its text names one. Minutes of an unknown council that never name it are used only when
-    nothing better is retrieved."""
+    or its text names one. Minutes of an unknown council are quoted when the passage or its document
+    names one (``naming_documents``); those that never name it are used only when nothing better is
+    retrieved."""
     if not named_councils:
         return True
     if passage.source.council is None:
-        return concerns(named_councils, "", passage.text)
+        return passage.source.doc_id in naming_documents or concerns(named_councils, "", passage.text)
     return concerns(named_councils, passage.source.council, passage.text)
 
 
@@ -171,6 +176,9 @@ def _candidates(
     shortlist = sorted(range(len(units)), key=lambda i: -(coverages[i] + priors[i]))[:_SHORTLIST]
     similarities = similarity([(units[i][0], units[i][1].unit.start, units[i][1].unit.end) for i in shortlist])
     candidates = []
+    # A figure of another year than the one asked about ("In 2011 the precept was...") is no answer.
+    figure = question.expectation is not None and question.expectation.kind in _FIGURES
+    asked_years = years_named(question.text) if figure else []
     for i, cosine in zip(shortlist, similarities, strict=True):
         passage, unit = units[i]
         novel = unit.novel - question.terms
@@ -178,7 +186,7 @@ def _candidates(
         score = (
             weights.unit_similarity * float(cosine) + weights.unit_coverage * coverages[i] + weights.unit_information * information
         ) + priors[i]
-        if not holds_answer(question.expectation, unit.text):
+        if not holds_answer(question.expectation, unit.text) or names_other_years(unit.text, asked_years):
             score *= weights.wrong_kind_factor
         if unit.meta:
             score *= weights.meta_factor

@@ -26,6 +26,7 @@ class AnswerKind(Enum):
     PERSON = "person"
     DATE = "date"
     OUTCOME = "outcome"
+    ORGANISATION = "organisation"
 
 
 @dataclass(frozen=True)
@@ -40,11 +41,18 @@ class Expectation:
     """An amount asked for as a change ("how big a rise?") may be given as a percentage."""
     yes_no: bool = False
     """A closed question ("Did the cabinet approve...?"): answered "Yes" or "No" only when a sentence says so."""
+    count: bool = False
+    """A count is asked for ("how many...?", "what quorum...?"): a percentage, a sum of money, a year or
+    a reference number ("item 20", "(2)") is not one, nor a length of time unless one is asked for."""
+    asks_duration: bool = False
+    """The question asks how many months, years, weeks...: "18 months" may answer it."""
+    settled: bool = False
+    """The question asks what a figure came to in the end ("finally", "outturn"): a forecast is not it."""
 
 
 _MONEY_WORDS = (
     r"cost|costs|price|fee|fees|charge|charges|budget\w*|spend\w*|spent|fund\w*|grant|grants|money|saving|savings|"
-    r"cut|cuts|cutting|deficit|overspend|underspend|income|revenue|provision|pay|paid|allocation|borrow\w*|invest\w*|"
+    r"cut|cuts|cutting|deficit|overspend|underspend|income|revenue|provision|pay|paid|allocation|borrow\w*|invest\w*|save|saves|saved|"
     r"deposit\w*|loan|loans|reserves?|value|worth|aside|earmark\w*|allocat\w*"
 )
 _HOW_MUCH = re.compile(r"\bhow much\b", re.I)
@@ -70,7 +78,8 @@ _OUTCOME_QUESTION = re.compile(
     r"refused|granted|rejected|adopted|supported|accepted|carried|passed)\b",
     re.I,
 )
-_MAIN_CLAUSE = re.compile(r",\s*((who|whom|whose|what|which|how|when|where|why)\b)", re.I)
+# "When the board reviewed its terms, what quorum...?": the question asked after a leading clause.
+MAIN_CLAUSE = re.compile(r",\s*((who|whom|whose|what|which|how|when|where|why)\b)", re.I)
 _POSSESSIVE = re.compile(r"\b\w+['’]s\b")
 _HOW_MANY = re.compile(r"\bhow many\b", re.I)
 # "Can you summarise...?" asks for something, not whether.
@@ -83,11 +92,36 @@ _DECISION_VERB = re.compile(
 )
 _YES_NO_QUESTION = re.compile(r"^\s*(is|are|was|were|did|does|do|has|have|had|will|would|can|could|should)\b", re.I)
 _NUMBER_QUESTION = re.compile(r"\b(how (many|far|long|often|high|low)|what (number|figure|total|quorum))\b", re.I)
+# "What did the overspend finally come to?": the outturn, not a forecast of it.
+_SETTLED_QUESTION = re.compile(r"\b(finally|outturn|in the end|ended up|end up)\b", re.I)
+_FORECAST = re.compile(r"\b(forecasts?|forecasting|projected|projections?|predicted|predictions?|estimated|anticipated)\b", re.I)
+_SETTLED = re.compile(r"\b(outturn|final|finally|actual|ended|closed)\b", re.I)
+_COUNT_QUESTION = re.compile(r"\b(how many|what (number|quorum))\b", re.I)
+_TIME_UNITS = r"(?:days?|weeks?|months?|years?|hours?|minutes?|decades?)"
+_DURATION_QUESTION = re.compile(rf"\bhow many(?:\s+\w+)?\s+{_TIME_UNITS}\b|\bhow long\b", re.I)
+_DURATION_AFTER = re.compile(rf"^(?:\s*-\s*|\s+)(?:\w+\s+)?{_TIME_UNITS}\b", re.I)
 _PERSON_QUESTION = re.compile(
     r"^\s*(who|whom|whose)\b|\b(which|what) (councillors?|officers?|members?|cabinet members?|directors?|"
     r"person|people|individuals?)\b",
     re.I,
 )
+# "Which firm advises...?": the answer names an organisation.
+_ORGANISATION_QUESTION = re.compile(
+    r"\b(which|what) (contractors?|firms?|compan(y|ies)|providers?|suppliers?|bidders?|organi[sz]ations?|consultan(ts?|cy)|"
+    r"auditors?|advis[eo]rs?|operators?|partners?|charit(y|ies)|bod(y|ies))\b",
+    re.I,
+)
+# Capitalised words that name no organisation of their own in minutes.
+_NOT_ORGANISATIONS = frozenset(
+    """RESOLVED Resolved Agreed Cabinet Council Councils Committee Board Members Member Chair Chairman Councillor
+    Councillors Cllr Mr Mrs Ms Dr The This That These Those It He She They We Minutes Item Report Appendix
+    January February March April May June July August September October November December Monday Tuesday
+    Wednesday Thursday Friday Saturday Sunday""".split()
+)
+_ROLE_WORDS_OF_OFFICES = frozenset("Lead Head Manager Officer Director Holder Portfolio Member Members Chair".split())
+_LEADING_NON_WORD = re.compile(r"\W*")
+_POSSESSIVE_END = re.compile(r"['’]s$")
+_CAPITALISED_RUN = re.compile(r"\b[A-Z][A-Za-z&'’-]*(?:\s+(?:of|and|&|for)?\s*[A-Z][A-Za-z&'’-]*)*")
 # Offices a "who" question can name; the answer must name the holder beside the office.
 _OFFICES = frozenset(
     keyword_tokens(["chair chairs chaired chairman chairwoman chairperson leader mayor president clerk"])[0]
@@ -173,18 +207,21 @@ def expected_answer(question: str) -> Expectation | None:
     "When the board reviewed its terms, what quorum did it settle on?" asks what its last
     clause asks: a leading "when..." clause only sets the scene.
     """
-    main = _MAIN_CLAUSE.search(question)
+    main = MAIN_CLAUSE.search(question)
     question = question[main.start(1) :] if main else question
     if _PERSON_QUESTION.search(question):
         # "Who seconded the Mayor's proposals?" names an office without asking who holds it.
         offices = frozenset(keyword_tokens([_POSSESSIVE.sub("", question)])[0]) & _OFFICES
         return Expectation(AnswerKind.PERSON, offices)
     given = frozenset(_DIGITS.findall(question))
+    if _ORGANISATION_QUESTION.search(question):
+        return Expectation(AnswerKind.ORGANISATION, given_numbers=given)
     change = bool(_CHANGE_QUESTION.search(question))
+    settled = bool(_SETTLED_QUESTION.search(question))
     if _HOW_MUCH.search(question) or _WHAT_MONEY.search(question) or _WHAT_DID_COST.search(question):
         money = _MONEY_QUESTION.search(question) or not _HOW_MUCH.search(question)
         kind = AnswerKind.MONEY if money else AnswerKind.NUMBER
-        return Expectation(kind, given_numbers=given, accepts_percent=change)
+        return Expectation(kind, given_numbers=given, accepts_percent=change, settled=settled)
     money_size = (_HOW_BIG.search(question) or _NUMBER_QUESTION.search(question)) and _MONEY_QUESTION.search(question)
     if money_size and not _HOW_MANY.search(question):
         return Expectation(AnswerKind.MONEY, given_numbers=given, accepts_percent=change)
@@ -193,7 +230,10 @@ def expected_answer(question: str) -> Expectation | None:
     if _PERCENT_QUESTION.search(question):
         return Expectation(AnswerKind.PERCENT, given_numbers=given, accepts_percent=True)
     if _NUMBER_QUESTION.search(question):
-        return Expectation(AnswerKind.NUMBER, given_numbers=given)
+        return Expectation(
+            AnswerKind.NUMBER, given_numbers=given, count=bool(_COUNT_QUESTION.search(question)),
+            asks_duration=bool(_DURATION_QUESTION.search(question)),
+        )
     if _DATE_QUESTION.search(question):
         return Expectation(AnswerKind.DATE, given_numbers=given)
     # "Did the cabinet approve...?" asks for a decision; "Does the contract include...?" for a fact.
@@ -214,16 +254,22 @@ def holds_answer(expectation: Expectation | None, sentence: str) -> bool:
     if expectation is None:
         return True
     kind = expectation.kind
+    if expectation.settled and _FORECAST.search(sentence) and not _SETTLED.search(sentence):
+        return False
     if kind is AnswerKind.MONEY:
         return bool(_MONEY.search(sentence)) or (expectation.accepts_percent and bool(_PERCENT.search(sentence)))
     if kind is AnswerKind.PERCENT:
         return bool(_PERCENT.search(sentence)) or (expectation.accepts_percent and bool(_MONEY.search(sentence)))
     if kind is AnswerKind.NUMBER:
+        if expectation.count:
+            return bool(count_spans(sentence, expectation))
         return bool(_NUMBER_WORD.search(sentence)) or bool(set(_DIGITS.findall(sentence)) - expectation.given_numbers)
     if kind is AnswerKind.DATE:
         return any(_new_figure(match.group(0), expectation) for match in _DATE.finditer(sentence))
     if kind is AnswerKind.OUTCOME:
         return bool(_DECISION.search(sentence))
+    if kind is AnswerKind.ORGANISATION:
+        return bool(organisation_spans(sentence))
     if expectation.offices and not expectation.offices & set(keyword_tokens([sentence])[0]):
         return False
     return names_person(sentence) or bool(_AGENT.search(sentence))
@@ -242,14 +288,76 @@ def answer_spans(expectation: Expectation, sentence: str) -> list[tuple[int, int
         if expectation.accepts_percent and not _PERCENT_SPAN.search(sentence):
             matches = _MONEY_SPAN.finditer(sentence)
     elif kind is AnswerKind.NUMBER:
+        if expectation.count:
+            return count_spans(sentence, expectation)
         matches = (m for m in _NUMBER_SPAN.finditer(sentence) if _new_figure(m.group(0), expectation))
     elif kind is AnswerKind.DATE:
         matches = (m for m in _DATE.finditer(sentence) if _new_figure(m.group(0), expectation))
     elif kind is AnswerKind.PERSON:
         return person_spans(sentence)
+    elif kind is AnswerKind.ORGANISATION:
+        return organisation_spans(sentence)
     else:
         return []
     return [(m.start(), m.end()) for m in matches]
+
+
+# Numbers that count nothing: a number heading a list item ("(2)", "2."), a reference ("item 20",
+# "paragraph 4.1.1", "Appendix 1"), a year ("2018", "2018/19") or part of a date, an amount, a percentage.
+_REFERENCE_BEFORE = re.compile(
+    r"(?:\b(?:item|items|page|pages|paragraph|paragraphs|para|paras|section|sections|appendix|annex|schedule|period|"
+    r"clause|point|no|number|minute|minutes|table|figure|chapter|phase|tier|band|level|version|option|ward|route|"
+    r"stage|step|priority|recommendation|resolution|year|years|age|aged)\.?(?:\s*\d+[a-z]?\s*(?:,|and|or|to|&))?|[(\[/:-])\s*$",
+    re.I,
+)
+_YEAR_FORM = re.compile(r"^(?:19|20)\d{2}$")
+# "(2) the board...", "2. Agreed...", "55 Establishing a Shadow Board" (an agenda item's number).
+_LIST_START = re.compile(r"^\W*\(?\d+(?:[.)]\s|\s+[A-Z])")
+# "PDF 88 KB", "at 10 am": sizes and clock times.
+_UNIT_AFTER = re.compile(r"^\s?(?:KB|MB|GB|am|pm|a\.m\.|p\.m\.)\b", re.I)
+
+
+def count_spans(sentence: str, expectation: Expectation) -> list[tuple[int, int]]:
+    """Spans of the numbers in ``sentence`` that may be a count asked for: figures and number words that
+    are not in the question, nor a year, a date, an amount, a percentage or a reference number."""
+    excluded = [m.span() for pattern in (_MONEY_SPAN, _PERCENT_SPAN, _DATE) for m in pattern.finditer(sentence)]
+    listed = _LIST_START.match(sentence)
+    spans = []
+    for match in _NUMBER_SPAN.finditer(sentence):
+        start, end = match.span()
+        text = match.group(0)
+        if any(s <= start < e for s, e in excluded) or (listed and start < listed.end()):
+            continue
+        if text[0].isdigit():
+            if not _new_figure(text, expectation) or _YEAR_FORM.match(text) or _REFERENCE_BEFORE.search(sentence[max(0, start - 24) : start]):
+                continue
+            if sentence[end : end + 1] == "/" or _UNIT_AFTER.match(sentence[end : end + 6]):  # "18/19", "88 KB"
+                continue
+        if not expectation.asks_duration and _DURATION_AFTER.match(sentence[end : end + 24]):  # "the next 18 months"
+            continue
+        spans.append((start, end))
+    return spans
+
+
+def organisation_spans(sentence: str) -> list[tuple[int, int]]:
+    """Spans of capitalised names that may name an organisation ("Link Asset Management", "Medway
+    Council"): runs of capitalised words, less the words minutes capitalise for other reasons
+    ("RESOLVED", "Cabinet", month names) and a lone first word of the sentence."""
+    spans = []
+    leading = _LEADING_NON_WORD.match(sentence)
+    first = leading.end() if leading else 0
+    people = person_spans(sentence)
+    for match in _CAPITALISED_RUN.finditer(sentence):
+        words = match.group(0).split()
+        if any(start < match.end() and match.start() < end for start, end in people):
+            continue
+        if sum(word.isupper() and len(word) > 1 for word in words) > 1 or set(words) & _ROLE_WORDS_OF_OFFICES:
+            continue  # a heading in capitals, or an office ("Lead Member for Public Realm")
+        named = [word for word in words if word[0].isupper() and _POSSESSIVE_END.sub("", word) not in _NOT_ORGANISATIONS]
+        if not named or (match.start() == first and len(words) == 1):
+            continue
+        spans.append(match.span())
+    return spans
 
 
 def person_spans(text: str) -> list[tuple[int, int]]:

@@ -25,7 +25,7 @@ from minutes_qa.text.labels import meeting_label
 
 from .answer import SpanScorer, compose_answer
 from .answer_kinds import expected_answer
-from .evidence import EvidenceFeatures, QuestionSupport, evidence_features, evidence_probability
+from .evidence import EvidenceFeatures, QuestionSupport, evidence_features, evidence_probability, glossary_aliases
 from .followup import resolve
 from .glossary import Glossary
 from .passages import PassageReader
@@ -175,6 +175,11 @@ class Engine:
             self.settings.answer.answer_max_words,
             headers={passage.id: self._header(generation, passage) for passage in passages},
             idf=generation.retriever.idf, named_councils=ranked.named_councils, weights=self.settings.answer,
+            naming_documents=frozenset(
+                passage.source.doc_id for passage in passages
+                if passage.source.council is None and ranked.named_councils
+                and generation.mentions.names_any(passage.source.doc_id, ranked.named_councils)
+            ),
         )
         return AskResponse(
             question=question, interpreted_as=interpreted_as, answer=composed.answer, abstained=False,
@@ -195,7 +200,8 @@ class Engine:
         passages = generation.passages.passages(scored)
         # Support is needed for every result re-ranked, otherwise only for the three that evidence
         # reads; both kinds (re-ranking's, and evidence's strict one) come from one pass.
-        question = QuestionSupport(analysis.text, generation.retriever.idf, named_councils)
+        aliases = glossary_aliases(analysis.text, self.glossary.expansions)
+        question = QuestionSupport(analysis.text, generation.retriever.idf, named_councils, aliases)
         both = [
             question.supports(passage.text, self._header(generation, passage), self.settings.answer.wrong_kind_share)
             for passage in (passages if reranking else passages[: self.settings.answer.evidence_passages])

@@ -13,7 +13,7 @@ from minutes_qa.index.keywords import keyword_tokens
 from minutes_qa.settings import AnswerSettings
 from minutes_qa.text.sentences import split_sentences
 
-from .answer_kinds import AnswerKind, Expectation, expected_answer, holds_answer
+from .answer_kinds import MAIN_CLAUSE, AnswerKind, Expectation, expected_answer, holds_answer
 from .places import place_name
 from .question_parts import question_parts
 
@@ -29,7 +29,9 @@ GENERIC_TERMS = frozenset(
             "mention mentioned happen happened raise raised note noted outcome outcomes ask asked "
             # Question words: bm25s's English stop-word list keeps them.
             "what which who whom whose when where why how did does do done about was were is are has have had "
-            "would could should can will any there their its this that these those"
+            "would could should can will any there their its this that these those "
+            # Fillers of spoken questions ("now", "actually"): no minutes say them of their topic.
+            "might may must now once currently actually really roughly still ever yet just"
         ]
     )[0]
 )
@@ -52,8 +54,14 @@ def asked_acts(question: str) -> set[str]:
     } & FORMAL_ACTS
 
 
+# "How many", "how far", "how long"...: the adjective is part of the question word, not a topic word.
+_HOW_ADJECTIVE = re.compile(r"\bhow (many|much|far|long|often|big|large|high|low|soon|quickly)\b", re.I)
+
+
 def content_terms(question: str, expansions: Sequence[str] = ()) -> set[str]:
-    """Stemmed topic words of a question, without stop words and generic minutes vocabulary."""
+    """Stemmed topic words of a question, without stop words, generic minutes vocabulary and the
+    adjective of a "how many / how far..." question word."""
+    question = _HOW_ADJECTIVE.sub(" ", question)
     return {token for token in keyword_tokens([question])[0] if token not in GENERIC_TERMS} | {
         token for expansion in expansions for token in keyword_tokens([expansion])[0] if token not in GENERIC_TERMS
     }
@@ -66,6 +74,7 @@ def best_sentence_support(
     idf: Mapping[str, float],
     named_councils: frozenset[str] = frozenset(),
     wrong_kind_share: float = _WRONG_KIND_SHARE,
+    aliases: Sequence[tuple[frozenset[str], frozenset[str]]] = (),
 ) -> float:
     """How well the passage's best sentence answers ``question`` (or one part of it), from 0 to 1.
 
@@ -74,13 +83,39 @@ def best_sentence_support(
     or committee. A sentence without the kind of answer the question asks for (an amount, a
     person, a date, a decision...) keeps ``wrong_kind_share`` of that, and so does one that lacks
     the formal act a "who" question asks about ("voted", "seconded"). A multi-part question is
-    supported as well as its best-supported part. The names of ``named_councils`` are not topic
+    supported as well as its best-supported part. A sentence that writes out an acronym of the
+    question ("High Needs Block" for "HNB"), or abbreviates it, holds it: ``aliases`` are the
+    question's (acronym tokens, expansion tokens) pairs (see :func:`glossary_aliases`). The words
+    of a leading clause ("In the amended plans lodged for the appeal, how many...?") set the scene,
+    which the passage may state anywhere; the asked clause's words must be in the sentence. The names of ``named_councils`` are not topic
     words: they say where to look (see :func:`rag.places.concerns`), and being rare they would
     otherwise make any passage of that council look like an answer.
 
     Scoring many passages against one question, use :class:`QuestionSupport`: it reads the question once.
     """
-    return QuestionSupport(question, idf, named_councils).supports(passage_text, header, wrong_kind_share)[0]
+    return QuestionSupport(question, idf, named_councils, aliases).supports(passage_text, header, wrong_kind_share)[0]
+
+
+def glossary_aliases(question: str, glossary: Mapping[str, str]) -> list[tuple[frozenset[str], frozenset[str]]]:
+    """The (acronym tokens, expansion tokens) pairs of ``glossary`` (acronym -> expansion) whose acronym
+    or expansion the question uses."""
+    asked = set(keyword_tokens([question])[0])
+    pairs = []
+    for acronym, expansion in glossary.items():
+        short, long = (frozenset(tokens) for tokens in keyword_tokens([acronym, expansion]))
+        if short and long and (short <= asked or long <= asked):
+            pairs.append((short, long))
+    return pairs
+
+
+def with_aliases(tokens: set[str], aliases: Sequence[tuple[frozenset[str], frozenset[str]]]) -> set[str]:
+    """``tokens`` with each alias's other form added where one form is held whole."""
+    for short, long in aliases:
+        if short <= tokens:
+            tokens |= long
+        elif long <= tokens:
+            tokens |= short
+    return tokens
 
 
 @dataclass(frozen=True)
@@ -91,23 +126,35 @@ class _PartTerms:
     terms: WeightedTerms
     expectation: Expectation | None
     acts: set[str]
+    scene: frozenset[str] = frozenset()
+    """The words of a leading clause that the asked clause lacks: the passage may hold them anywhere."""
 
 
 class QuestionSupport:
     """:func:`best_sentence_support` for one question against many passages: the question's parts,
     topic words, expected answer and years are read once, not once per passage."""
 
-    def __init__(self, question: str, idf: Mapping[str, float], named_councils: frozenset[str] = frozenset()) -> None:
+    def __init__(
+        self, question: str, idf: Mapping[str, float], named_councils: frozenset[str] = frozenset(),
+        aliases: Sequence[tuple[frozenset[str], frozenset[str]]] = (),
+    ) -> None:
         places = set(keyword_tokens([" ".join(map(place_name, named_councils))])[0]) if named_councils else set()
         self._years = years_named(question)
+        self._aliases = tuple(aliases)
         self._parts: list[_PartTerms] = []
         for part in question_parts(question):
             terms = content_terms(part.text) - places
             if not terms:
                 continue
+            # "In the amended plans lodged for the appeal, how many...?": the leading clause sets the scene.
+            main = MAIN_CLAUSE.search(part.text)
+            scene = (
+                frozenset(content_terms(part.text[: main.start()]) - places - content_terms(part.text[main.start() :]))
+                if main else frozenset()
+            )
             expectation = expected_answer(part.text)
             acts = asked_acts(part.text) if expectation is not None and expectation.kind is AnswerKind.PERSON else set()
-            self._parts.append(_PartTerms(WeightedTerms(terms, idf), expectation, acts))
+            self._parts.append(_PartTerms(WeightedTerms(terms, idf), expectation, acts, scene))
 
     def supports(self, passage_text: str, header: str, wrong_kind_share: float = _WRONG_KIND_SHARE) -> tuple[float, float]:
         """The passage's support with ``wrong_kind_share``, and its strict support (a share of 0.0:
@@ -115,14 +162,26 @@ class QuestionSupport:
         sentences = passage_sentences(passage_text, header)
         if not sentences:
             return 0.0, 0.0
+        if self._aliases:
+            sentences = tuple(
+                (sentence, frozenset(with_aliases(set(tokens), self._aliases)),
+                 frozenset(with_aliases(set(with_header), self._aliases)))
+                for sentence, tokens, with_header in sentences
+            )
         support = strict = 0.0
         # A question about 2022/23 is not answered by the minutes of another year.
         other_year = not all(year.mentioned_in(passage_text, header) for year in self._years)
+        passage_tokens: frozenset[str] | None = None
         for part in self._parts:
+            staged: frozenset[str] = frozenset()
+            if part.scene:
+                if passage_tokens is None:
+                    passage_tokens = frozenset().union(*(tokens for _, tokens, _ in sentences))
+                staged = part.scene & passage_tokens
             for sentence, tokens, with_header in sentences:
-                if part.terms.terms.isdisjoint(with_header):
+                if part.terms.terms.isdisjoint(with_header) and not staged:
                     continue  # a share of 0.0 raises neither support
-                share = part.terms.share(with_header)
+                share = part.terms.share(with_header | staged if staged else with_header)
                 if share <= strict:
                     continue  # support >= strict: neither can rise, whatever the sentence holds
                 if other_year or not holds_answer(part.expectation, sentence) or (part.acts and not part.acts & tokens):
@@ -181,6 +240,29 @@ def years_named(question: str) -> list[NamedYear]:
                  f"{first} to {full}"}
         named.append(NamedYear(frozenset(forms), frozenset({first, full})))
     return named
+
+
+def names_other_years(text: str, named: Sequence[NamedYear]) -> bool:
+    """Whether ``text`` names years, none of them one the question names ("In 2011 the precept
+    was..." for a question about 2012/13). False when the question names no year."""
+    if not named:
+        return False
+    # A year as minutes date a figure: "in 2011", "for 2012/13", "2019-20"; not "from 1930 to 2030" officers.
+    written = {
+        year for match in _YEAR.finditer(text)
+        if match.group(2) is not None or _DATING.search(text[max(0, match.start() - 12) : match.start()])
+        for year in _calendar_years(match)
+    }
+    asked = set().union(*(year.calendar_years for year in named))
+    return bool(written) and not written & asked
+
+
+_DATING = re.compile(r"\b(in|for|during|of)\s+$", re.I)
+
+
+def _calendar_years(match: re.Match[str]) -> set[str]:
+    first, second = match.group(1), match.group(2)
+    return {first} if second is None else {first, first[:2] + second[-2:]}
 
 
 def _holds_any(text: str, forms: frozenset[str]) -> bool:

@@ -12,7 +12,9 @@ from dataclasses import dataclass
 
 _QUESTION_WORD = r"(?:who|whom|what|which|when|where|why|how|did|does|do|is|are|was|were|has|have)"
 # "..., and who seconded it", "... and what happens if...": a second question joined by "and".
-_JOINED_QUESTION = re.compile(rf"(?:,\s*|\s+)(?:and|but)\s+(?={_QUESTION_WORD}\b)", re.I)
+_JOINED_QUESTION = re.compile(
+    rf"(?:,\s*|\s+)(?:and|but)\s+(?=(?:(?:for|by|at|in|from|to|on|with)\s+)?{_QUESTION_WORD}\b)", re.I
+)
 # "in 2018 and in 2023", "in 2018 and 2023": one question asked of two periods.
 _TWO_YEARS = re.compile(r"\b(in|for|during)\s+(\d{4}(?:/\d{2,4})?)\s+and\s+(?:in\s+)?(\d{4}(?:/\d{2,4})?)\b", re.I)
 

@@ -29,6 +29,23 @@ _UNFINISHED = re.compile(r"(,|\b(and|or|by|of|to|the|for|with|from|in|on|at|a|an
 _TERMINATED = re.compile(r"[.!?:;)\]]['\"’”]?\s*$")
 _MIN_WORDS = 4
 _MAX_ITEMS = 12
+# Minutes record a question and its answer in two sentences: "Members asked why...", "people were
+# confused as to the purpose of the Unit." then "It was clarified that...", "The Director responded
+# that...". The answer is in the reply, the question's words in the first: they are one unit.
+_RAISES = re.compile(
+    r"\b(asked|asking|queried|query|questioned|enquired|wondered|sought clarification|confused|unclear|"
+    r"concerns?|concerned|raised)\b",
+    re.I,
+)
+_REPLIES = re.compile(
+    r"^\W*(it was (clarified|explained|confirmed|advised|stated|reported|noted|responded) that|in (response|reply)\b|"
+    r"(\S+\s+){0,6}?(responded|replied|clarified|answered)\b)",
+    re.I,
+)
+_MAX_EXCHANGE_WORDS = 80
+# "...that an alternative simplified document be produced. This could be a 'heat map'...": a sentence
+# that names what the one before proposed, by "this" or "these", goes on with it.
+_NAMES_THE_LAST = re.compile(r"^\W*(this|these|such)\s+(\w+\s+)?(could|would|might|will|should|may)\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -58,16 +75,31 @@ def answer_units(text: str, max_words: int) -> list[Unit]:
         if lead_in:
             taken, unit_end = _list_after(text, sentences, position, end, max_words - len(sentence.split()))
             if taken:
-                units.append(Unit(start, unit_end, taken))
                 position += taken
+                last = sentences[position - 1]
+                if position < len(sentences) and _answered_by(text[slice(*last)], text[slice(*sentences[position])]):
+                    unit_end = sentences[position][1]
+                    position += 1
+                units.append(Unit(start, unit_end, taken))
                 continue
         # A line that ends mid-clause ("Proposed by Councillor Whybrow,") goes on in the next sentence.
         while position < len(sentences) and _continues(text[start:end], text[slice(*sentences[position])]):
             end = sentences[position][1]
             position += 1
+        if position < len(sentences) and _answered_by(text[start:end], text[slice(*sentences[position])]):
+            end = sentences[position][1]
+            position += 1
         if len(text[start:end].split()) >= _MIN_WORDS:
             units.append(Unit(start, end))
     return units
+
+
+def _answered_by(sentence: str, following: str) -> bool:
+    """Whether ``following`` replies to a question or concern that ``sentence`` records, or says
+    what the proposal it records would be ("This could be...")."""
+    if len(sentence.split()) + len(following.split()) > _MAX_EXCHANGE_WORDS:
+        return False
+    return (bool(_RAISES.search(sentence)) and bool(_REPLIES.match(following))) or bool(_NAMES_THE_LAST.match(following))
 
 
 def _continues(sentence: str, following: str) -> bool:

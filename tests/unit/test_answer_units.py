@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
+from minutes_qa.contract import Passage, Source
+from minutes_qa.rag.answer import compose_answer
 from minutes_qa.rag.answer_kinds import expected_answer, person_spans
 from minutes_qa.rag.direct import direct_answer_in
 from minutes_qa.rag.question_parts import question_parts
@@ -33,6 +36,40 @@ def test_a_lead_in_brings_its_list_and_headings_are_left_out() -> None:
 def test_a_resolution_heading_brings_its_numbered_decisions() -> None:
     text = "RESOLVED:\n\n1. That the report be noted.\n\n2. That the Carbon Action Plan be adopted.\n\nNext item follows here."
     assert _quotes(text)[0] == text[: text.index("\n\nNext")]
+
+
+def test_a_question_raised_and_its_reply_are_one_unit() -> None:
+    text = (
+        "People were confused as to the purpose of the Ambulatory Care Unit. It was clarified that the Unit was "
+        "for GPs to send patients they were concerned about. The Board noted the report."
+    )
+    quotes = _quotes(text)
+    assert quotes[0].endswith("patients they were concerned about.")
+    assert quotes[1] == "The Board noted the report."
+    replied = "Members asked about waiting times. The Director responded that they had fallen by a week."
+    assert _quotes(replied) == [replied]
+    # A reply starts the sentence after a question: a sentence that merely follows is its own unit.
+    unrelated = "Members asked about waiting times. The Board then moved on to the budget item."
+    assert len(_quotes(unrelated)) == 2
+
+
+def test_a_list_item_raising_a_question_keeps_its_reply() -> None:
+    text = (
+        "Board members made the following points:\n"
+        "· Finances were still unclear\n"
+        "· People were confused as to the purpose of the Unit.\n"
+        "It was clarified that the Unit was for GPs to send patients to."
+    )
+    assert _quotes(text)[0] == text
+
+
+def test_a_sentence_saying_what_a_proposal_would_be_goes_with_it() -> None:
+    text = (
+        "It was suggested that an alternative simplified document be produced. This could be a heat map "
+        "document that would highlight the most significant risks. Members thanked the officer."
+    )
+    quotes = _quotes(text)
+    assert quotes[0].endswith("most significant risks.") and quotes[1] == "Members thanked the officer."
 
 
 def test_a_line_cut_mid_clause_runs_on() -> None:
@@ -109,7 +146,50 @@ def test_places_named_after_people_are_not_people() -> None:
         ),
         ("How much was spent in 2018 and in 2023?", ["How much was spent in 2018?", "How much was spent in 2023?"]),
         ("What did the board say about workforce risk?", ["What did the board say about workforce risk?"]),
+        (
+            "How much of the underspend went to other directorates, and for how many proposals?",
+            ["How much of the underspend went to other directorates?", "for how many proposals?"],
+        ),
+        ("Was the decision called in, and by how many members?", ["Was the decision called in?", "by how many members?"]),
+        ("What did the board decide about care and support for carers?", ["What did the board decide about care and support for carers?"]),
     ],
 )
 def test_question_parts(question: str, parts: list[str]) -> None:
     assert [part.text for part in question_parts(question)] == parts
+
+
+def test_minutes_of_unknown_council_are_quoted_when_their_document_names_the_council() -> None:
+    def passage(doc_id: str, rank: int, text: str) -> Passage:
+        source = Source(doc_id=doc_id, file=f"{doc_id}.txt", start=0, end=len(text), council=None)
+        return Passage(id=f"{doc_id}-{rank}", rank=rank, score=1.0, text=text, source=source)
+
+    # The first passage is a later chunk of minutes that name Hammersmith only in an earlier chunk.
+    answer = passage("hf", 1, "Keith Mallinson asked why there was no one from the Mental Health Trust on the board.")
+    named = passage("other", 2, "Hammersmith and Fulham officers talked about new care models in the borough.")
+
+    def similarity(spans: list[tuple[Passage, int, int]]) -> np.ndarray:
+        return np.full(len(spans), 0.5)
+
+    question = "At the Hammersmith and Fulham board, who raised the lack of mental health trust members?"
+    councils = frozenset({"London Borough of Hammersmith & Fulham"})
+    without = compose_answer(question, (), [answer, named], similarity, 120, named_councils=councils)
+    assert "Mallinson" not in without.answer
+    with_document = compose_answer(
+        question, (), [answer, named], similarity, 120, named_councils=councils, naming_documents=frozenset({"hf"})
+    )
+    assert "Keith Mallinson" in with_document.answer
+    assert all(citation.quote in answer.text or citation.quote in named.text for citation in with_document.citations)
+
+
+def test_a_figure_of_another_year_is_not_quoted_beside_the_asked_one() -> None:
+    text = "It was RESOLVED to set a precept of £11,400 for the financial year 2012/13. In 2011 the precept was £10,400."
+    source = Source(doc_id="pc", file="pc.txt", start=0, end=len(text))
+    passage = Passage(id="pc-1", rank=1, score=1.0, text=text, source=source)
+
+    def similarity(spans: list[tuple[Passage, int, int]]) -> np.ndarray:
+        return np.full(len(spans), 0.5)
+
+    composed = compose_answer("What precept did the parish council set for 2012/13?", (), [passage], similarity, 120)
+    assert [citation.quote for citation in composed.citations] == [
+        "It was RESOLVED to set a precept of £11,400 for the financial year 2012/13."
+    ]

@@ -12,8 +12,11 @@ from minutes_qa.rag.evidence import (
     EvidenceFeatures,
     asked_acts,
     best_sentence_support,
+    content_terms,
     evidence_features,
     evidence_probability,
+    glossary_aliases,
+    names_other_years,
     years_named,
 )
 from minutes_qa.rag.places import Places, concerns, place_name
@@ -39,6 +42,9 @@ from minutes_qa.rag.rerank import rerank
         ("How did the committee vote in the end on the application?", AnswerKind.OUTCOME),
         ("How big a rise in parking fees was put forward?", AnswerKind.MONEY),
         ("What hourly rate does the council pay nursery providers?", AnswerKind.MONEY),
+        ("How much does the council expect to save a year by closing three libraries?", AnswerKind.MONEY),
+        ("Which firm advises the council on treasury management?", AnswerKind.ORGANISATION),
+        ("Which contractors won the two waste disposal contracts?", AnswerKind.ORGANISATION),
     ],
 )
 def test_expected_answer_kinds(question: str, kind: AnswerKind) -> None:
@@ -75,6 +81,49 @@ def test_figures_the_question_states_are_not_its_answer() -> None:
     assert not holds_answer(count, "Members discussed 20mph zones at the 2023 meeting.")
     assert holds_answer(count, "Cabinet approved 14 new 20mph zones in 2023.")
     assert holds_answer(count, "Three 20mph zones were approved.")
+
+
+def test_a_count_is_not_a_percentage_an_amount_a_year_or_a_reference() -> None:
+    count = expected_answer("How many Section 42 enquiries did the council receive in 2018/19?")
+    assert count is not None and count.count
+    assert not holds_answer(count, "There had been a 54% increase in the number of Section 42 enquiries.")
+    assert not holds_answer(count, "(2) the Terms of Reference as set out in Appendix A be approved;")
+    assert not holds_answer(count, "55 Establishing a Shadow Health and Wellbeing Board PDF 88 KB")
+    assert not holds_answer(count, "Mr Gough seconded the recommendations on page 119 and 120 of the agenda.")
+    assert not holds_answer(count, "The enquiries cost £2.4m in 2019/20, reported on 3 March 2020.")
+    assert not holds_answer(count, "The board would report back over the next 18 months.")
+    assert holds_answer(count, "The council received 412 Section 42 enquiries in 2018/19.")
+    assert holds_answer(count, "Two schools would expand by 210 places.")
+    duration = expected_answer("How many months did the review take?")
+    assert duration is not None and holds_answer(duration, "The review took 18 months.")
+
+
+def test_a_figure_asked_for_in_the_end_is_not_a_forecast() -> None:
+    outturn = expected_answer("What did the adult social care overspend finally come to at the end of 2014/15?")
+    assert outturn is not None and outturn.settled
+    assert not holds_answer(outturn, "The early forecast indicated that there would be an overspend of £2.6m.")
+    assert holds_answer(outturn, "The final outturn was an overspend of £3.1m against the forecast of £2.6m.")
+    assert holds_answer(outturn, "The overspend was £3.1m.")
+    forecast = expected_answer("How far over budget was adult social care forecast to be?")
+    assert forecast is not None and not forecast.settled
+    assert holds_answer(forecast, "The forecast overspend was £16.3 million.")
+
+
+def test_an_organisation_needs_a_name() -> None:
+    firm = expected_answer("Which contractors won the council's two residual waste disposal contracts?")
+    assert firm is not None and firm.kind is AnswerKind.ORGANISATION
+    assert not holds_answer(firm, "RESOLVED that Cabinet approves the award of two contracts to the named contractors.")
+    assert not holds_answer(firm, "Councillor David Smith presented the confidential report.")
+    assert not holds_answer(firm, "AWARD OF CONTRACT FOR RESIDUAL WASTE DISPOSAL")
+    assert holds_answer(firm, "The Council's treasury advisers, Link Asset Management, confirmed this.")
+    assert holds_answer(firm, "The Cabinet agreed that the pooled fund be hosted by Medway Council.")
+
+
+def test_how_many_and_spoken_fillers_are_no_topic_words() -> None:
+    assert content_terms("How many homes does Bolsover now have to plan for?") == content_terms(
+        "Homes Bolsover plan for"
+    )
+    assert "far" not in content_terms("How far was the grant expected to fall?")
 
 
 def test_percentages_need_a_percentage() -> None:
@@ -172,6 +221,49 @@ def test_best_sentence_support_counts_the_header_and_the_answer_kind() -> None:
     assert best_sentence_support(question, with_amount, "", IDF) > best_sentence_support(question, without_amount, "", IDF)
     assert best_sentence_support(question, with_amount, "Health Board", IDF) > best_sentence_support(
         question, with_amount, "", IDF
+    )
+
+
+def test_a_figure_dated_another_year_is_told_apart() -> None:
+    asked = years_named("What precept did the parish council set for 2012/13?")
+    assert names_other_years("In 2011 the precept was £10,400.", asked)
+    assert names_other_years("The precept for 2010/11 was £9,800.", asked)
+    assert not names_other_years("It was RESOLVED to set a precept of £11,400 for the financial year 2012/13.", asked)
+    assert not names_other_years("It was RESOLVED to set a precept of £11,400.", asked)
+    # Counts that look like years are not dates.
+    assert not names_other_years("Officer numbers would go from 1930 to 2030.", years_named("How many officers in 2018?"))
+    assert not names_other_years("In 2011 the precept was £10,400.", [])
+
+
+def test_a_leading_clause_sets_the_scene_anywhere_in_the_passage() -> None:
+    question = "In the amended plans lodged for the appeal, how many houses would be for older households?"
+    passage = (
+        "The appellant had lodged an appeal and submitted amended plans. "
+        "Provision of 16 houses for occupation by older households only."
+    )
+    scene_elsewhere = best_sentence_support(question, passage, "", IDF)
+    no_scene = best_sentence_support(question, "Provision of 16 houses for occupation by older households only.", "", IDF)
+    assert scene_elsewhere > no_scene
+    # The asked words themselves must be in the answering sentence: the scene does not stand in for them.
+    assert best_sentence_support(question, "The appellant had lodged an appeal with 16 amended plans.", "", IDF) < (
+        scene_elsewhere
+    )
+
+
+def test_a_written_out_acronym_supports_the_question_that_abbreviates_it() -> None:
+    glossary = {"HNB": "high needs block", "DfE": "department for education"}
+    question = "Which officer took the Schools Forum through the HNB budget?"
+    aliases = glossary_aliases(question, glossary)
+    assert len(aliases) == 1
+    sentence = "Coral Miller presented the High Needs Block budget report."
+    assert best_sentence_support(question, sentence, "", IDF, aliases=aliases) > best_sentence_support(
+        question, sentence, "", IDF
+    )
+    # And the other way round: a question that writes it out is supported by the acronym.
+    written = "Which officer took the Schools Forum through the high needs block budget?"
+    assert glossary_aliases(written, glossary) == aliases
+    assert best_sentence_support(written, "Coral Miller presented the HNB budget.", "", IDF, aliases=aliases) > (
+        best_sentence_support(written, "Coral Miller presented the HNB budget.", "", IDF)
     )
 
 
