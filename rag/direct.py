@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import re
 
-from minutes_qa.index.keywords import stemmer
+from minutes_qa.index.keywords import keyword_tokens, stemmer
 
 from .answer_kinds import AnswerKind, Expectation, answer_spans, holds_answer, negated_near
+from .evidence import content_terms
 
 # Verbs a "who" question asks the agent of: the name next to them in the quote is the answer.
 _AGENT_STEMS = frozenset(
@@ -50,6 +51,11 @@ def direct_answer_in(question: str, expectation: Expectation, quote: str) -> str
 def _yes_or_no(question: str, expectation: Expectation, quote: str) -> str | None:
     """"Yes" or "No" when the quote records a decision on what the question asks about."""
     if not holds_answer(expectation, quote):
+        return None
+    # A decision on something else that shares one word with the question ("noted ... mental health
+    # training" for "has the health board signed off the plan?") says neither yes nor no.
+    topic = content_terms(question)
+    if len(topic & set(keyword_tokens([quote])[0])) < min(2, len(topic)):
         return None
     question_stems = _stems(question)
     mentions = [start for start, word in _words(quote) if word in question_stems]

@@ -131,6 +131,19 @@ def test_no_direct_answer_without_the_kind_asked_for() -> None:
     assert direct_answer_in(question, expectation, "Members discussed the reserve at length.") is None
 
 
+def test_yes_or_no_only_from_a_decision_on_what_was_asked() -> None:
+    question = "Has Solihull's health and wellbeing board signed off a suicide prevention action plan?"
+    expectation = expected_answer(question)
+    assert expectation is not None
+    elsewhere = (
+        "They noted how the Council offered debt advice and support – they queried whether the staff "
+        "delivering this service had received mental health training."
+    )
+    assert direct_answer_in(question, expectation, elsewhere) is None
+    decided = "RESOLVED that the suicide prevention action plan be signed off."
+    assert direct_answer_in(question, expectation, decided) == "Yes"
+
+
 def test_places_named_after_people_are_not_people() -> None:
     text = "Slides on George Eliot Hospital NHS Trust were shown by Laura Gibson."
     assert [text[start:end] for start, end in person_spans(text)] == ["Laura Gibson"]
