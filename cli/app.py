@@ -208,9 +208,11 @@ def ui(
     port: Annotated[int | None, typer.Option("--port", min=1, max=65535, help="Port for the web UI.")] = None,
 ) -> None:
     """The web UI, talking to a running service."""
+    from minutes_qa.contract import RequestLimits
     from minutes_qa.ui.app import launch_ui
 
-    launch_ui(get_settings(), api, host, port)
+    settings = get_settings()
+    launch_ui(settings.ui, RequestLimits.of(settings), api, host, port)
 
 
 @app.command()

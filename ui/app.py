@@ -32,7 +32,7 @@ from minutes_qa.contract import (  # noqa: E402
     problems,
     request_limits,
 )
-from minutes_qa.settings import Settings  # noqa: E402
+from minutes_qa.settings import UiSettings  # noqa: E402
 from minutes_qa.text.dates import human_date  # noqa: E402
 
 from .accessibility import accessibility_head  # noqa: E402
@@ -93,12 +93,12 @@ element.addEventListener('click', async (event) => {
 """
 
 
-def build_app(settings: Settings, api_url: str | None = None) -> gr.Blocks:
-    """The UI as a ``gr.Blocks``, talking to the service at ``api_url`` (default: settings)."""
-    base_url = (api_url or settings.ui.api_url).rstrip("/")
-    client = MinutesClient(base_url, settings.ui.api_timeout_seconds)
+def build_app(settings: UiSettings, limits: RequestLimits, api_url: str | None = None) -> gr.Blocks:
+    """The UI as a ``gr.Blocks``, talking to the service at ``api_url`` (default: settings), checking
+    questions and comments against ``limits`` (the service's) before sending them."""
+    base_url = (api_url or settings.api_url).rstrip("/")
+    client = MinutesClient(base_url, settings.api_timeout_seconds)
     # Questions and comments are checked here as the service checks them, so the member is told at once.
-    limits = RequestLimits.of(settings)
 
     with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
         gr.HTML(
@@ -292,26 +292,30 @@ def ask_request(
         raise ValueError(problems(error)) from None
 
 
-def launch_ui(settings: Settings, api_url: str | None = None, host: str | None = None, port: int | None = None) -> None:
+def launch_ui(
+    settings: UiSettings, limits: RequestLimits, api_url: str | None = None, host: str | None = None,
+    port: int | None = None,
+) -> None:
     """Serve the UI until interrupted (``minutes ui``)."""
-    demo = start_ui(settings, api_url, host, port)
-    print(f"Minutes UI: {demo.local_url}  (asking the service at {(api_url or settings.ui.api_url).rstrip('/')})", flush=True)
+    demo = start_ui(settings, limits, api_url, host, port)
+    print(f"Minutes UI: {demo.local_url}  (asking the service at {(api_url or settings.api_url).rstrip('/')})", flush=True)
     print("Press Ctrl-C to stop.", flush=True)
     demo.block_thread()
 
 
 def start_ui(
-    settings: Settings, api_url: str | None = None, host: str | None = None, port: int | None = None
+    settings: UiSettings, limits: RequestLimits, api_url: str | None = None, host: str | None = None,
+    port: int | None = None,
 ) -> gr.Blocks:
     """Start serving the UI in the background and return it; ``close()`` stops it."""
-    base_url = (api_url or settings.ui.api_url).rstrip("/")
-    _warn_if_down(MinutesClient(base_url, settings.ui.api_timeout_seconds))
-    demo = build_app(settings, base_url)
+    base_url = (api_url or settings.api_url).rstrip("/")
+    _warn_if_down(MinutesClient(base_url, settings.api_timeout_seconds))
+    demo = build_app(settings, limits, base_url)
     # Each answer is CPU work in the service; more parallel asks would only queue there instead.
     demo.queue(default_concurrency_limit=4)
     demo.launch(
-        server_name=host or settings.ui.ui_host,
-        server_port=port or settings.ui.ui_port,
+        server_name=host or settings.ui_host,
+        server_port=port or settings.ui_port,
         prevent_thread_lock=True,
         quiet=True,
         ssr_mode=False,

@@ -14,6 +14,7 @@ from pathlib import Path
 from types import FrameType
 
 from minutes_qa.client import MinutesClient, ServiceError
+from minutes_qa.contract import RequestLimits
 from minutes_qa.settings import Settings
 
 from .app import start_ui
@@ -58,7 +59,7 @@ def run_both(settings: Settings, index_dir: Path) -> None:
         service = subprocess.Popen(command, process_group=0)
         _wait_until_healthy(service, api_url, settings.ui.api_timeout_seconds)
         try:
-            demo = start_ui(settings, api_url)
+            demo = start_ui(settings.ui, RequestLimits.of(settings), api_url)
         except OSError as error:
             raise LaunchError(f"The UI could not start on {settings.ui.ui_host}:{settings.ui.ui_port}: {error}") from error
         print(f"\nMinutes service: {api_url}  (API docs at {api_url}/docs)", flush=True)

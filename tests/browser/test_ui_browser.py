@@ -24,7 +24,7 @@ import uvicorn
 from playwright.sync_api import Browser, Dialog, Page, expect, sync_playwright
 
 from minutes_qa.client import MinutesClient
-from minutes_qa.contract import AskResponse, Filters
+from minutes_qa.contract import AskResponse, Filters, RequestLimits
 from minutes_qa.index.embedding import shared_embedder
 from minutes_qa.index.ingest import ingest
 from minutes_qa.rag.engine import Engine
@@ -133,7 +133,7 @@ def service(settings: Settings, engine: Engine) -> Iterator[_Service]:
 
 @pytest.fixture(scope="module")
 def ui_url(settings: Settings, service: _Service) -> Iterator[str]:
-    demo = start_ui(settings, service.url, "127.0.0.1", _free_port())
+    demo = start_ui(settings.ui, RequestLimits.of(settings), service.url, "127.0.0.1", _free_port())
     yield demo.local_url
     demo.close()
 
@@ -157,7 +157,7 @@ def hostile_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[_Servi
 @pytest.fixture(scope="module")
 def hostile_ui_url(hostile_service: _Service) -> Iterator[str]:
     """The UI over the hostile service."""
-    demo = start_ui(hostile_service.settings, hostile_service.url, "127.0.0.1", _free_port())
+    demo = start_ui(hostile_service.settings.ui, RequestLimits.of(hostile_service.settings), hostile_service.url, "127.0.0.1", _free_port())
     yield demo.local_url
     demo.close()
 
@@ -292,7 +292,7 @@ def test_empty_and_overlong_questions_get_a_clear_message(page: Page, ui_url: st
 
 def test_stopped_service_gives_a_clear_error(page: Page, browser: Browser, settings: Settings, engine: Engine) -> None:
     doomed = _Service(settings, engine).start()
-    demo = start_ui(settings, doomed.url, "127.0.0.1", _free_port())
+    demo = start_ui(settings.ui, RequestLimits.of(settings), doomed.url, "127.0.0.1", _free_port())
     try:
         page.goto(demo.local_url)
         _ask(page, "what did the board say about workforce risk?")
