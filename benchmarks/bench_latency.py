@@ -1,17 +1,24 @@
 """``/ask`` latency side by side: the tutorial RAG pipeline against our service, over HTTP, same corpus and questions.
 
 The tutorial pipeline is built here, as bm25s ships its comparisons: the seed and dev minutes cut
-into 1,000-character windows, bm25s (English stop words) and the project's packaged MiniLM (the
-configured backend, through ``load_embedder``) in a flat FAISS inner-product index, reciprocal
-rank fusion of the two top-10 lists, and the top window returned as the answer, from a tiny
-FastAPI app on 127.0.0.1 taking the same ``POST /ask`` body. Our service is what ``minutes serve``
-runs (``server.main.serve``, settings from the environment) over an index of the same files (ingested here into a temporary folder unless ``--index`` names one).
+into 1,000-character windows, bm25s (English stop words) and the project's packaged MiniLM in a
+flat FAISS inner-product index, reciprocal rank fusion of the two top-10 lists, and the top window
+returned as the answer, from a tiny FastAPI app on 127.0.0.1 taking the same ``POST /ask`` body.
+Its MiniLM runs as the model is published, in float32, on the fastest float32 runtime we have
+(``--tutorial-backend onnx``, our ONNX export, faster than PyTorch); ``--tutorial-backend
+onnx-int8`` gives it our quantised model too.
+
+Our service is what ``minutes serve`` runs (``server.main.serve``, settings from the environment)
+over an index of the same files (ingested here into a temporary folder unless ``--index`` names
+one). Two instances run: one answers ``/ask``, the other ``/search``, so that neither request
+finds the question's embedding already cached by the other (the tutorial caches nothing).
 Each runs in its own process; one client sends every question of ``eval/*.jsonl`` to each in
 turn (which goes first alternates), plus our ``GET /search`` with the same words, and prints
 p50/p95 and the ratios. Then concurrency 1/8/32 against our ``/ask``: latency, errors, throughput.
-Figures, not a test. Writes benchmarks/results/latency.json.
+Figures, not a test. Writes benchmarks/results/latency.json (latency-tutorial-BACKEND.json for another tutorial backend).
 
     .venv/bin/python benchmarks/bench_latency.py [--shared ../shared] [--index var/index] [--rounds 1]
+        [--tutorial-backend onnx]
 """
 
 from __future__ import annotations
@@ -55,8 +62,9 @@ class Ask(BaseModel):
     k: int | None = None
 
 
-def serve_tutorial(shared: Path, port: int) -> None:
-    """Build the tutorial pipeline over the seed and dev corpora and serve ``POST /ask`` until killed."""
+def serve_tutorial(shared: Path, port: int, backend: str) -> None:
+    """Build the tutorial pipeline over the seed and dev corpora, its MiniLM on ``backend``, and serve
+    ``POST /ask`` until killed."""
     import bm25s
     import faiss
     import numpy as np
@@ -75,7 +83,7 @@ def serve_tutorial(shared: Path, port: int) -> None:
     texts = [window["text"] for window in windows]
     keyword = bm25s.BM25()
     keyword.index(bm25s.tokenize(texts, stopwords="en", show_progress=False), show_progress=False)
-    embedder = load_embedder(Settings().embedding)
+    embedder = load_embedder(Settings(embed_backend=backend).embedding)
     dense = faiss.IndexFlatIP(embedder.dimension)
     dense.add(embedder.encode(texts, batch_size=32).astype(np.float32))
 
@@ -163,14 +171,14 @@ def timed_request(client: httpx.Client, method: str, url: str, **kwargs) -> floa
     return elapsed
 
 
-def single_client(tutorial: str, ours: str, questions: list[str], rounds: int) -> dict[str, list[float]]:
-    """Every question to both services, alternating which goes first, plus our /search."""
+def single_client(tutorial: str, ours: str, our_search: str, questions: list[str], rounds: int) -> dict[str, list[float]]:
+    """Every question to both services, alternating which goes first, plus /search to our other instance."""
     times: dict[str, list[float]] = {"tutorial /ask": [], "ours /ask": [], "ours /search": []}
     with httpx.Client(timeout=120) as client:
         for question in questions[:3]:  # warm-up: first requests pay for lazy imports and caches
             timed_request(client, "POST", f"{tutorial}/ask", json={"question": question})
             timed_request(client, "POST", f"{ours}/ask", json={"question": question})
-            timed_request(client, "GET", f"{ours}/search", params={"q": question})
+            timed_request(client, "GET", f"{our_search}/search", params={"q": question})
         for round_number in range(rounds):
             for number, question in enumerate(questions):
                 calls = [
@@ -179,7 +187,7 @@ def single_client(tutorial: str, ours: str, questions: list[str], rounds: int) -
                 ]
                 if (number + round_number) % 2:
                     calls.reverse()
-                calls.append(("ours /search", "GET", f"{ours}/search", {"params": {"q": question}}))
+                calls.append(("ours /search", "GET", f"{our_search}/search", {"params": {"q": question}}))
                 for name, method, url, kwargs in calls:
                     times[name].append(timed_request(client, method, url, **kwargs))
     return times
@@ -232,12 +240,14 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=1, help="Passes over the questions in the single-client run.")
     parser.add_argument("--levels", default="1,8,32", help="Concurrent clients to try against our service.")
     parser.add_argument("--requests", type=int, default=96, help="Requests per concurrency level.")
+    parser.add_argument("--tutorial-backend", default="onnx", choices=("onnx", "onnx-int8", "torch"),
+                        help="How the tutorial's MiniLM runs (default: float32 ONNX, as the model is published).")
     parser.add_argument("--serve-tutorial", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
     shared = args.shared.resolve()
     if args.serve_tutorial:
-        serve_tutorial(shared, args.port)
+        serve_tutorial(shared, args.port, args.tutorial_backend)
         return
     if not (shared / "corpus" / "seeds").is_dir():
         raise SystemExit(f"No corpus under {shared}: pass --shared PATH (the folder with corpus/ and eval/).")
@@ -247,22 +257,25 @@ def main() -> None:
         scratch = Path(folder)
         index = ensure_index(shared, args.index, scratch)
         environment = dict(os.environ)
-        tutorial_port, our_port = free_port(), free_port()
+        tutorial_port, our_port, search_port = free_port(), free_port(), free_port()
         try:
             print("Starting the tutorial pipeline and our service ...", flush=True)
             processes.append(start(
-                [sys.executable, __file__, "--serve-tutorial", "--shared", str(shared), "--port", str(tutorial_port)],
+                [sys.executable, __file__, "--serve-tutorial", "--shared", str(shared), "--port", str(tutorial_port),
+                 "--tutorial-backend", args.tutorial_backend],
                 tutorial_port, environment, scratch / "tutorial.log",
             ))
             # What ``minutes serve`` runs, without loading the rest of the CLI.
-            service_environment = {**environment, "MINUTES_INDEX_DIR": str(index.resolve()), "MINUTES_PORT": str(our_port)}
-            processes.append(start(
-                [sys.executable, "-c", "from minutes_qa.server.main import serve; serve(log_level='warning')"],
-                our_port, service_environment, scratch / "ours.log",
-            ))
+            for port, log in ((our_port, "ours.log"), (search_port, "ours-search.log")):
+                service_environment = {**environment, "MINUTES_INDEX_DIR": str(index.resolve()), "MINUTES_PORT": str(port)}
+                processes.append(start(
+                    [sys.executable, "-c", "from minutes_qa.server.main import serve; serve(log_level='warning')"],
+                    port, service_environment, scratch / log,
+                ))
             tutorial, ours = f"http://127.0.0.1:{tutorial_port}", f"http://127.0.0.1:{our_port}"
+            our_search = f"http://127.0.0.1:{search_port}"
             print(f"{len(questions)} questions x {args.rounds} round(s), one client, interleaved ...", flush=True)
-            times = single_client(tutorial, ours, questions, args.rounds)
+            times = single_client(tutorial, ours, our_search, questions, args.rounds)
             levels = [int(level) for level in args.levels.split(",") if level]
             loads = []
             for level in levels:
@@ -279,8 +292,12 @@ def main() -> None:
 
     singles = {name: summary(values) for name, values in times.items()}
     base = singles["tutorial /ask"]
+    from minutes_qa.settings import Settings
+
+    our_backend = Settings().embedding.embed_backend
     print(f"\nSingle client over HTTP, {len(questions)} questions x {args.rounds}, seeds + dev "
-          f"({os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f})")
+          f"({os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}); "
+          f"MiniLM on {args.tutorial_backend} in the tutorial, on {our_backend} in ours")
     print(f"{'':16}{'p50 ms':>9}{'p95 ms':>9}{'mean ms':>9}{'p50 / tutorial':>16}{'p95 / tutorial':>16}")
     for name, figures in singles.items():
         print(f"{name:16}{figures['p50_ms']:9.1f}{figures['p95_ms']:9.1f}{figures['mean_ms']:9.1f}"
@@ -294,12 +311,14 @@ def main() -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     result = {
         "questions": len(questions), "rounds": args.rounds, "single_client": singles, "concurrency": loads,
+        "tutorial_backend": args.tutorial_backend, "our_backend": our_backend,
         "ratios": {name: figures["p50_ms"] / base["p50_ms"] for name, figures in singles.items()},
         "inference_threads": os.environ.get("MINUTES_INFERENCE_THREADS", "default"),
         "machine": {"cores": os.cpu_count(), "load_average": os.getloadavg()[0], "python": platform.python_version()},
     }
-    (RESULTS / "latency.json").write_text(json.dumps(result, indent=2), encoding="utf-8")
-    print(f"\nWrote {RESULTS / 'latency.json'}")
+    name = "latency.json" if args.tutorial_backend == "onnx" else f"latency-tutorial-{args.tutorial_backend}.json"
+    (RESULTS / name).write_text(json.dumps(result, indent=2), encoding="utf-8")
+    print(f"\nWrote {RESULTS / name}")
 
 
 if __name__ == "__main__":

@@ -100,12 +100,18 @@ def glossary_aliases(question: str, glossary: Mapping[str, str]) -> list[tuple[f
     """The (acronym tokens, expansion tokens) pairs of ``glossary`` (acronym -> expansion) whose acronym
     or expansion the question uses."""
     asked = set(keyword_tokens([question])[0])
-    pairs = []
-    for acronym, expansion in glossary.items():
-        short, long = (frozenset(tokens) for tokens in keyword_tokens([acronym, expansion]))
-        if short and long and (short <= asked or long <= asked):
-            pairs.append((short, long))
-    return pairs
+    return [(short, long) for short, long in _glossary_tokens(tuple(glossary.items())) if short <= asked or long <= asked]
+
+
+@lru_cache(maxsize=8)
+def _glossary_tokens(entries: tuple[tuple[str, str], ...]) -> tuple[tuple[frozenset[str], frozenset[str]], ...]:
+    """The (acronym tokens, expansion tokens) of each glossary entry whose forms both have tokens:
+    tokenised once per glossary, not once per question."""
+    tokens = keyword_tokens([form for entry in entries for form in entry])
+    pairs = (
+        (frozenset(tokens[2 * position]), frozenset(tokens[2 * position + 1])) for position in range(len(entries))
+    )
+    return tuple((short, long) for short, long in pairs if short and long)
 
 
 def with_aliases(tokens: set[str], aliases: Sequence[tuple[frozenset[str], frozenset[str]]]) -> set[str]:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -31,9 +33,11 @@ _SCORE_BLOCK_ROWS = 65_536
 _ANN_MIN_ALLOWED_SHARE = 0.1
 
 
-@dataclass(frozen=True)
-class ScoredChunk:
-    """A chunk row with its final score and the raw evidence of each retriever."""
+class ScoredChunk(NamedTuple):
+    """A chunk row with its final score and the raw evidence of each retriever.
+
+    A named tuple, not a dataclass: one is made for every candidate of every request (~200),
+    and a frozen dataclass takes several times longer to build."""
 
     row: int
     score: float
@@ -198,13 +202,15 @@ class Retriever:
         seen_canonical: set[int] = set()
         longest = self.settings.max_passage_chunks
         positions = self.reader.chunks.positions(candidate.row for candidate in ordered)
+        # Below this score a chunk may join no chosen passage; None once ``chosen`` has changed.
+        join_floor: float | None = None
         for candidate in ordered:
-            if len(chosen) >= k and all(
-                len(passage.rows) >= longest or candidate.score < self.settings.join_ratio * passage.score
-                for passage in chosen
-            ):
-                # No result left that this chunk, or any after it (scoring no higher), may join.
-                break
+            if len(chosen) >= k:
+                if join_floor is None:
+                    join_floor = self._join_floor(chosen)
+                if candidate.score < join_floor:
+                    # No result left that this chunk, or any after it (scoring no higher), may join.
+                    break
             chunk = positions[candidate.row]
             if chunk.canonical in seen_canonical:
                 continue
@@ -213,6 +219,7 @@ class Retriever:
             neighbour = self._neighbour(chosen, same_document, chunk, candidate.score, positions)
             if neighbour is not None:
                 chosen[neighbour] = chosen[neighbour].joined(candidate)
+                join_floor = None
                 continue
             if any(
                 _overlap_share(chunk, positions[row]) > _MAX_SPAN_OVERLAP
@@ -223,7 +230,13 @@ class Retriever:
             if len(chosen) < k:
                 chosen_in.setdefault(chunk.document, []).append(len(chosen))
                 chosen.append(ScoredPassage.of(candidate))
+                join_floor = None
         return chosen
+
+    def _join_floor(self, chosen: list[ScoredPassage]) -> float:
+        """The lowest score at which a chunk may still join one of ``chosen`` (infinite when all are full)."""
+        open_scores = [passage.score for passage in chosen if len(passage.rows) < self.settings.max_passage_chunks]
+        return self.settings.join_ratio * min(open_scores) if open_scores else math.inf
 
     def _neighbour(
         self, chosen: list[ScoredPassage], candidates: list[int], chunk: ChunkPosition, score: float,
