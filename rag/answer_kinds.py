@@ -52,8 +52,10 @@ class Expectation:
 
 _MONEY_WORDS = (
     r"cost|costs|price|fee|fees|charge|charges|budget\w*|spend\w*|spent|fund\w*|grant|grants|money|saving|savings|"
-    r"cut|cuts|cutting|deficit|overspend|underspend|income|revenue|provision|pay|paid|allocation|borrow\w*|invest\w*|save|saves|saved|"
-    r"deposit\w*|loan|loans|reserves?|value|worth|aside|earmark\w*|allocat\w*"
+    r"cut|cuts|cutting|deficit|overspend|underspend|income|revenue|provision|pay\w*|paid|allocation|borrow\w*|invest\w*|save|saves|saved|"
+    r"deposit\w*|loan|loans|reserves?|value|worth|aside|earmark\w*|allocat\w*|"
+    # "How much did the table sale make / raise?": what an event brought in is money too.
+    r"make|makes|made|raise|raises|raised|raising|earn\w*|generat\w*|collect\w*|precept|balance|rent|rents|levy|donat\w*|owe\w*"
 )
 _HOW_MUCH = re.compile(r"\bhow much\b", re.I)
 _MONEY_QUESTION = re.compile(rf"\b({_MONEY_WORDS})\b", re.I)
@@ -126,6 +128,13 @@ _CAPITALISED_RUN = re.compile(r"\b[A-Z][A-Za-z&'’-]*(?:\s+(?:of|and|&|for)?\s*
 _OFFICES = frozenset(
     keyword_tokens(["chair chairs chaired chairman chairwoman chairperson leader mayor president clerk"])[0]
 )
+# "Cllr Edwards (Chairman)" holds the chair that "who chaired...?" asks about.
+_OFFICE_FORMS = {form: "chair" for form in keyword_tokens(["chairman chairwoman chairperson chaired chairs"])[0]}
+
+
+def office_form(token: str) -> str:
+    """One stem per office: the chair's forms ("chairman", "chairperson") as "chair"."""
+    return _OFFICE_FORMS.get(token, token)
 
 _MONEY = re.compile(r"[£$€]\s?\d|\b\d[\d,.]*\s?(m|bn|k|million|billion|thousand)\b|\b(million|billion|pounds)\b", re.I)
 _PERCENT = re.compile(r"\d\s?%|\bper\s?cent\b|\bpercent\b", re.I)
@@ -154,8 +163,9 @@ _DECISION = re.compile(
 )
 _NEGATION = re.compile(r"\b(not|no|never|declined to|refused to|against)\b[^.;]*$", re.I)
 _MONEY_SPAN = re.compile(
-    r"[£$€]\s?\d[\d,]*(?:\.\d+)?(?:\s?(?:m|bn|k|million|billion|thousand)\b)?(?:\s?pounds)?|"
-    r"\b\d[\d,]*(?:\.\d+)?\s?(?:million|billion|thousand)(?: pounds)?\b|\b\d[\d,]*(?:\.\d+)? pounds\b",
+    # Digits may hold thousands commas, never end on one: "raised £273, well attended".
+    r"[£$€]\s?\d(?:[\d,]*\d)?(?:\.\d+)?(?:\s?(?:m|bn|k|million|billion|thousand)\b)?(?:\s?pounds)?|"
+    r"\b\d(?:[\d,]*\d)?(?:\.\d+)?\s?(?:million|billion|thousand)(?: pounds)?\b|\b\d(?:[\d,]*\d)?(?:\.\d+)? pounds\b",
     re.I,
 )
 _PERCENT_SPAN = re.compile(r"\b\d+(?:\.\d+)?\s?(?:%|per\s?cent\b|percent\b)", re.I)
@@ -270,7 +280,9 @@ def holds_answer(expectation: Expectation | None, sentence: str) -> bool:
         return bool(_DECISION.search(sentence))
     if kind is AnswerKind.ORGANISATION:
         return bool(organisation_spans(sentence))
-    if expectation.offices and not expectation.offices & set(keyword_tokens([sentence])[0]):
+    if expectation.offices and not {office_form(office) for office in expectation.offices} & {
+        office_form(token) for token in keyword_tokens([sentence])[0]
+    }:
         return False
     return names_person(sentence) or bool(_AGENT.search(sentence))
 

@@ -200,7 +200,6 @@ class Retriever:
         # compared with those alone (by their place in ``chosen``, in order), not with every result.
         chosen_in: dict[int, list[int]] = {}
         seen_canonical: set[int] = set()
-        longest = self.settings.max_passage_chunks
         positions = self.reader.chunks.positions(candidate.row for candidate in ordered)
         # Below this score a chunk may join no chosen passage; None once ``chosen`` has changed.
         join_floor: float | None = None

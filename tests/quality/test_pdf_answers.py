@@ -13,6 +13,8 @@ import re
 import pytest
 
 from minutes_qa.contract import AskResponse
+from minutes_qa.eval.metrics import direct_answer_judgement
+from minutes_qa.eval.questions import load_questions
 from minutes_qa.index.embedding import Embedder
 from minutes_qa.index.ingest import ingest
 from minutes_qa.rag.engine import Engine
@@ -22,8 +24,9 @@ from support import REPO, SHARED_CORPUS
 PDF_QUESTIONS = REPO / "eval" / "pdf_questions.jsonl"
 ASK_K = 10
 # Just under the figures measured with the harness (README, Quality): hit@1 0.917, citation precision
-# 0.860 (above the answers issue's 0.85 since issue 12), answered 0.944.
-FLOORS = {"hit@1": 0.90, "citation precision": 0.85, "answered": 0.93}
+# 0.860 (above the answers issue's 0.85 since issue 12), answered 0.944, direct answers holding a
+# keyword 0.562 (0.235 before a figure was tied to its own clause and a holder to the office asked).
+FLOORS = {"hit@1": 0.90, "citation precision": 0.85, "answered": 0.93, "direct answers holding the fact": 0.55}
 
 
 @pytest.fixture(scope="module")
@@ -82,9 +85,13 @@ def test_pdf_questions_reach_the_floors(pdf_answers: list) -> None:
         passages = {passage.id: passage for passage in response.passages}
         judged = [relevant(record, passages[citation.passage_id]) for citation in response.citations]
         precisions.append(sum(judged) / len(judged))
+    questions = {question.id: question for question in load_questions([PDF_QUESTIONS])}
+    judged = [direct_answer_judgement(questions[record["id"]], response)[1] for record, response in answerable]
+    holding = [verdict for verdict in judged if verdict is not None]
     figures = {
         "hit@1": hit_at_1,
         "citation precision": sum(precisions) / len(precisions),
         "answered": len(answered) / len(answerable),
+        "direct answers holding the fact": sum(holding) / len(holding),
     }
     assert all(figures[name] >= floor for name, floor in FLOORS.items()), figures

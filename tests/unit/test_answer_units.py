@@ -115,6 +115,27 @@ def test_lead_ins(sentence: str, lead_in: bool) -> None:
             "No",
         ),
         ("Who briefed the board?", "Fana Hussain (Assistant Director Primary Care) introduced the report.", "Fana Hussain"),
+        # The figure of the entry that names what was asked, not the nearest one of the entry before.
+        (
+            "How much were the county's street lighting charges for 2019/20?",
+            "ii) Bank statement dated 15/01/2019, credit balance of £71.49. | Noted iii) County Council re street "
+            "lighting charges for 2019/20 calculated at £4,303.89 | Noted",
+            "£4,303.89",
+        ),
+        (
+            "How much did the council end up paying in legal fees?",
+            "The budget allows £1000 to cover legal fees and £500 to cover the cost of road repairs.",
+            "£1000",
+        ),
+        ("How much did the village hall table sale make?", "Table Sale raised £273, well attended.", "£273"),
+        ("Who was clerk to the parish council?", "Present: Cllr Edwards (Chairman), Cllr Jones. Clerk: Tom Brindley.", "Tom Brindley"),
+        ("Who chaired the meeting?", "Present: Cllr Edwards (Chairman), Cllr Jones.", "Cllr Edwards"),
+        (
+            "Who took over as chair of the partnership board?",
+            "Mr Lee thanked the board. Jo-anne Alner explained that staff had been released and as a result she "
+            "would now Chair the Partnership Board.",
+            "Jo-anne Alner",
+        ),
     ],
 )
 def test_direct_answers_are_the_words_of_the_quote(question: str, quote: str, direct: str) -> None:
@@ -129,6 +150,14 @@ def test_no_direct_answer_without_the_kind_asked_for() -> None:
     expectation = expected_answer(question)
     assert expectation is not None
     assert direct_answer_in(question, expectation, "Members discussed the reserve at length.") is None
+
+
+def test_no_holder_of_an_office_from_a_name_far_from_it() -> None:
+    question = "Who was clerk to the parish council in January?"
+    expectation = expected_answer(question)
+    assert expectation is not None
+    quote = "Play areas: Cllr Jones gave the weekly inspection record for 2011 to the clerk for filing."
+    assert direct_answer_in(question, expectation, quote) is None
 
 
 def test_yes_or_no_only_from_a_decision_on_what_was_asked() -> None:
