@@ -161,6 +161,16 @@ _DECISION = re.compile(
     r"\b(be|were|was) (noted|approved|agreed|adopted|endorsed|refused|granted)\b",
     re.I,
 )
+# Decisions that take note of something or pass it on without settling it.
+_UNSETTLING = frozenset({"noted", "recommended", "delegated"})
+
+
+def settles(text: str) -> bool:
+    """Whether ``text`` records a decision that settles something: "agreed", "refused", "won"...,
+    not merely "noted", "recommended" or "delegated"."""
+    return any(match.group(0).split()[-1].lower() not in _UNSETTLING for match in _DECISION.finditer(text))
+
+
 _NEGATION = re.compile(r"\b(not|no|never|declined to|refused to|against)\b[^.;]*$", re.I)
 _MONEY_SPAN = re.compile(
     # Digits may hold thousands commas, never end on one: "raised £273, well attended".

@@ -13,7 +13,7 @@ from collections import Counter
 
 from minutes_qa.index.keywords import keyword_tokens, stemmer
 
-from .answer_kinds import AnswerKind, Expectation, answer_spans, holds_answer, negated_near, office_form
+from .answer_kinds import AnswerKind, Expectation, answer_spans, holds_answer, negated_near, office_form, settles
 from .evidence import content_terms
 
 # Verbs a "who" question asks the agent of: the name next to them in the quote is the answer.
@@ -97,7 +97,9 @@ def _holders(
 
 def _yes_or_no(question: str, expectation: Expectation, quote: str) -> str | None:
     """"Yes" or "No" when the quote records a decision on what the question asks about."""
-    if not holds_answer(expectation, quote):
+    # "Big Lottery Fund, acknowledgement of receipt of grant application. | Noted" says neither
+    # whether the bid succeeded nor that it failed.
+    if not holds_answer(expectation, quote) or not settles(quote):
         return None
     # A decision on something else that shares one word with the question ("noted ... mental health
     # training" for "has the health board signed off the plan?") says neither yes nor no.

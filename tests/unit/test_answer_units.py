@@ -173,6 +173,16 @@ def test_yes_or_no_only_from_a_decision_on_what_was_asked() -> None:
     assert direct_answer_in(question, expectation, decided) == "Yes"
 
 
+def test_no_yes_or_no_from_a_decision_that_only_takes_note() -> None:
+    question = "Did the community council's Big Lottery bid for four defibrillators succeed?"
+    expectation = expected_answer(question)
+    assert expectation is not None
+    noted = "Big Lottery Fund, acknowledgement of receipt of grant application for four defibrillators. | Noted"
+    assert direct_answer_in(question, expectation, noted) is None
+    won = "The Big Lottery bid for four defibrillators was successful."
+    assert direct_answer_in(question, expectation, won) == "Yes"
+
+
 def test_places_named_after_people_are_not_people() -> None:
     text = "Slides on George Eliot Hospital NHS Trust were shown by Laura Gibson."
     assert [text[start:end] for start, end in person_spans(text)] == ["Laura Gibson"]
