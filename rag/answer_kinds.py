@@ -96,7 +96,12 @@ _YES_NO_QUESTION = re.compile(r"^\s*(is|are|was|were|did|does|do|has|have|had|wi
 _NUMBER_QUESTION = re.compile(r"\b(how (many|far|long|often|high|low)|what (number|figure|total|quorum))\b", re.I)
 # "What did the overspend finally come to?": the outturn, not a forecast of it.
 _SETTLED_QUESTION = re.compile(r"\b(finally|outturn|in the end|ended up|end up)\b", re.I)
-_FORECAST = re.compile(r"\b(forecasts?|forecasting|projected|projections?|predicted|predictions?|estimated|anticipated)\b", re.I)
+# What was expected or set aside, not what a figure came to: "the budget allows £1000 for legal fees".
+_FORECAST = re.compile(
+    r"\b(forecasts?|forecasting|projected|projections?|predicted|predictions?|estimated|anticipated|"
+    r"budget(?:s|ed)?|allows?|allowed for)\b",
+    re.I,
+)
 _SETTLED = re.compile(r"\b(outturn|final|finally|actual|ended|closed)\b", re.I)
 _COUNT_QUESTION = re.compile(r"\b(how many|what (number|quorum))\b", re.I)
 _TIME_UNITS = r"(?:days?|weeks?|months?|years?|hours?|minutes?|decades?)"

@@ -103,6 +103,9 @@ def test_a_figure_asked_for_in_the_end_is_not_a_forecast() -> None:
     assert outturn is not None and outturn.settled
     assert not holds_answer(outturn, "The early forecast indicated that there would be an overspend of £2.6m.")
     assert holds_answer(outturn, "The final outturn was an overspend of £3.1m against the forecast of £2.6m.")
+    paid = expected_answer("How much did the parish council end up paying in legal fees?")
+    assert paid is not None and paid.settled
+    assert not holds_answer(paid, "The budget allows £1000 to cover legal fees and £500 to cover road repairs.")
     assert holds_answer(outturn, "The overspend was £3.1m.")
     forecast = expected_answer("How far over budget was adult social care forecast to be?")
     assert forecast is not None and not forecast.settled
