@@ -192,7 +192,7 @@ def write_generation(index_dir: Path, contents: IndexContents, manifest: Manifes
     _remove_abandoned(index_dir)
     previous = current_generation(index_dir)
     number = (read_manifest(previous).generation + 1) if previous else 1
-    manifest = _with_counts(manifest, contents, number)
+    manifest = with_counts(manifest, contents, number)
     staging = Path(tempfile.mkdtemp(prefix=f".staging-{number:06d}-", dir=index_dir))
     _write_sqlite(staging / "store.sqlite", contents)
     pause_at("writing")  # a no-op unless a test sets MINUTES_TEST_PAUSE_AT (see pause_hook)
@@ -308,7 +308,7 @@ class IndexReader:
             self.sentences.close()
 
 
-def _with_counts(manifest: Manifest, contents: IndexContents, number: int) -> Manifest:
+def with_counts(manifest: Manifest, contents: IndexContents, number: int) -> Manifest:
     values = asdict(manifest)
     values.update(
         documents=len(contents.documents),
