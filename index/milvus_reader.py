@@ -98,7 +98,7 @@ class MilvusReader:
     def term_weights(self) -> dict[str, float]:
         """BM25's idf of every indexed token, from the document frequencies stored at ingest."""
         count = max(1, self.manifest.chunks)
-        frequencies = {row["key"]: row["df"] for row in self._store.scan(self._generation, "terms", ["key", "df"])}
+        frequencies = {row["token"]: row["df"] for row in self._store.scan(self._generation, "terms", ["token", "df"])}
         # bm25s's vocabulary holds an empty token found in no passage; its idf, the highest, is what the
         # answer composer weighs a word the index never saw by (rag.retrieval.TermWeights.unseen).
         frequencies.setdefault("", 0)

@@ -60,8 +60,8 @@ def create_generation(client: MilvusClient, name: str, generation: int, dimensio
     _create(client, collection(name, generation, "passages"), _passages_schema(client, dimension), _passage_indexes(client, index_type))
     _create(client, collection(name, generation, "documents"), _documents_schema(client), _placeholder_index(client))
     _create(client, collection(name, generation, "sentences"), _sentences_schema(client, dimension), _sentence_index(client))
-    _create(client, collection(name, generation, "terms"), _keyed_schema(client, "df", DataType.INT64), _placeholder_index(client))
-    _create(client, collection(name, generation, "meta"), _keyed_schema(client, "value", DataType.VARCHAR), _placeholder_index(client))
+    _create(client, collection(name, generation, "terms"), _terms_schema(client), _placeholder_index(client))
+    _create(client, collection(name, generation, "meta"), _meta_schema(client), _placeholder_index(client))
 
 
 def _create(client: MilvusClient, collection_name: str, schema, indexes) -> None:
@@ -129,13 +129,19 @@ def _sentence_index(client: MilvusClient):
     return indexes
 
 
-def _keyed_schema(client: MilvusClient, field: str, kind: DataType):
+def _terms_schema(client: MilvusClient):
+    schema = client.create_schema(auto_id=False)
+    schema.add_field("id", DataType.INT64, is_primary=True)
+    schema.add_field("token", DataType.VARCHAR, max_length=ID_LENGTH)
+    schema.add_field("df", DataType.INT64)
+    schema.add_field("placeholder", DataType.FLOAT_VECTOR, dim=len(PLACEHOLDER))
+    return schema
+
+
+def _meta_schema(client: MilvusClient):
     schema = client.create_schema(auto_id=False)
     schema.add_field("key", DataType.VARCHAR, is_primary=True, max_length=ID_LENGTH)
-    if kind == DataType.VARCHAR:
-        schema.add_field(field, kind, max_length=MAX_VARCHAR_BYTES)
-    else:
-        schema.add_field(field, kind)
+    schema.add_field("value", DataType.VARCHAR, max_length=MAX_VARCHAR_BYTES)
     schema.add_field("placeholder", DataType.FLOAT_VECTOR, dim=len(PLACEHOLDER))
     return schema
 

@@ -12,6 +12,7 @@ the switch can finish.
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 from collections.abc import Iterator, Sequence
@@ -26,7 +27,7 @@ from pymilvus import MilvusClient
 from . import milvus_schema as schema
 from .errors import IndexNotFound, WritePathError
 from .keywords import keyword_tokens
-from .milvus_filters import day_number
+from .milvus_filters import combine, day_number
 from .pause_hook import pause_at
 from .records import Chunk, Document, DocumentMetadata, PageSpan
 from .sentence_store import VECTOR_DTYPE, DocumentSentences
@@ -37,8 +38,11 @@ DEFAULT_NAME = "minutes"
 _LITE_FILE = "milvus.db"
 # Rows per insert: well under gRPC's 64 MB message limit at ~6 kB a passage.
 _INSERT_ROWS = 1_000
-# Rows per query_iterator batch when a reader or incremental ingest reads a collection whole.
+# Rows per query when a reader or incremental ingest reads a collection whole: within a server's
+# 16,384-row limit on a query's results.
 _READ_ROWS = 4_000
+# Documents per query when their text is read too: ~0.1-1 MB each, in a reply of at most 64 MB.
+_TEXT_DOCUMENTS = 50
 
 
 class MilvusStore:
@@ -108,7 +112,7 @@ class MilvusStore:
         number = self.live_generation()
         if number is None:
             raise IndexNotFound(
-                f"No index in {self.location}. Build one with: minutes ingest PATH... (with the same MINUTES_STORE)"
+                f"No index at {self.location}. Build one with: minutes ingest PATH... (with the same MINUTES_STORE)"
             )
         self.ensure_loaded(number)
         return MilvusReader(self, number)
@@ -117,7 +121,7 @@ class MilvusStore:
         """The whole live generation, read back from the engine, for an incremental ingest."""
         number = self.live_generation()
         if number is None:
-            raise IndexNotFound(f"No index in {self.location}.")
+            raise IndexNotFound(f"No index at {self.location}.")
         documents = self.documents(number, with_text=True)
         passages = sorted(self.scan(number, "passages", [*_CHUNK_FIELDS, "dense"]), key=lambda row: row["id"])
         chunks = [chunk_of(row) for row in passages]
@@ -129,24 +133,34 @@ class MilvusStore:
     def documents(self, generation: int, with_text: bool) -> list[Document]:
         """Every document of ``generation``, in order, with or without its text."""
         fields = ["doc_id", "position", "part", "metadata", *(["text"] if with_text else [])]
-        rows = self.scan(generation, "documents", fields, "" if with_text else "part == 0")
+        # Pages of fewer documents when their text comes too: a page's text must fit one gRPC reply.
+        rows = self.scan(generation, "documents", fields, "" if with_text else "part == 0", key="position",
+                         page=_TEXT_DOCUMENTS if with_text else _READ_ROWS)
         rows.sort(key=lambda row: (row["position"], row["part"]))
         texts: dict[str, list[str]] = {}
         for row in rows:
             texts.setdefault(row["doc_id"], []).append(row.get("text", ""))
         return [document_of(row["metadata"], "".join(texts[row["doc_id"]])) for row in rows if row["part"] == 0]
 
-    def scan(self, generation: int, kind: str, fields: list[str], where: str = "") -> list[dict[str, Any]]:
-        """Every row of a collection of ``generation`` matching ``where``, with ``fields``."""
-        iterator = self.client.query_iterator(schema.collection(self.name, generation, kind), batch_size=_READ_ROWS,
-                                              filter=where, output_fields=fields)
+    def scan(
+        self, generation: int, kind: str, fields: list[str], where: str = "", key: str = "id", page: int = _READ_ROWS,
+    ) -> list[dict[str, Any]]:
+        """Every row of a collection of ``generation`` matching ``where``, with ``fields``.
+
+        Read ``page`` values of the integer field ``key`` at a time: its values are consecutive from
+        0 (rows, document positions), so the first empty page is the end. (pymilvus's query
+        iterator needs a call that milvus-lite does not implement, and a query's offset and limit
+        cannot reach past 16,384 rows.)
+        """
+        name = schema.collection(self.name, generation, kind)
         rows: list[dict[str, Any]] = []
-        try:
-            while batch := iterator.next():
-                rows.extend(batch)
-        finally:
-            iterator.close()
-        return rows
+        for first in itertools.count(0, page):
+            window = f"{key} >= {first} and {key} < {first + page}"
+            found = self.client.query(name, filter=combine(where, window), output_fields=fields)
+            if not found:
+                return rows
+            rows.extend(found)
+        raise AssertionError("unreachable: itertools.count never ends")
 
     def _sentences(self, generation: int, documents: list[Document], dimension: int) -> dict[str, DocumentSentences]:
         if not self.manifest(generation).sentence_vectors:
@@ -301,12 +315,11 @@ def _term_rows(chunks: Sequence[Chunk]) -> Iterator[dict[str, Any]]:
         for tokens in keyword_tokens([chunk.embed_text for chunk in chunks[first : first + _INSERT_ROWS]]):
             for token in set(tokens):
                 frequency[token] = frequency.get(token, 0) + 1
-    for token, count in frequency.items():
-        # A "word" over a kilobyte (a run of digits or underscores) cannot be a key; it is matched by
-        # BM25 all the same, only the answer composer weighs it as an unseen word.
-        if len(token.encode("utf-8")) > schema.ID_LENGTH:
-            continue
-        yield {"key": token, "df": count, "placeholder": schema.PLACEHOLDER}
+    # A "word" over a kilobyte (a run of digits or underscores) does not fit the field; it is matched
+    # by BM25 all the same, only the answer composer weighs it as an unseen word.
+    kept = [(token, count) for token, count in frequency.items() if len(token.encode("utf-8")) <= schema.ID_LENGTH]
+    for row, (token, count) in enumerate(kept):
+        yield {"id": row, "token": token, "df": count, "placeholder": schema.PLACEHOLDER}
 
 
 def _checked(text: str, chunk: Chunk) -> str:
