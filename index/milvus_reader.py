@@ -40,6 +40,7 @@ class MilvusReader:
         self._generation = generation
         self.key = schema.collection(store.name, generation, "meta")
         self.manifest = store.manifest(generation)
+        self._search_params = schema.dense_search_params(self.manifest.index_type, self.manifest.chunks)
         documents = store.documents(generation, with_text=False)
         self.documents: dict[str, Document] = {doc.doc_id: doc for doc in documents}
         self.chunks = MilvusChunks(store, generation, tuple(self.documents))
@@ -57,7 +58,7 @@ class MilvusReader:
         if query.query_vector is not None:
             hits = self._client.search(
                 self._passages, data=[np.asarray(query.query_vector, dtype=np.float32).tolist()], anns_field="dense",
-                filter=where, limit=query.limit, search_params={"metric_type": "IP", "params": schema.DENSE_SEARCH_PARAMS},
+                filter=where, limit=query.limit, search_params={"metric_type": "IP", "params": self._search_params},
                 output_fields=["id"],
             )[0]
             found.update(dict.fromkeys(int(hit["id"]) for hit in hits))

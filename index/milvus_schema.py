@@ -16,9 +16,19 @@ last three are a constant two-dimensional placeholder, never searched.
 
 from __future__ import annotations
 
+import math
 import re
 
 from pymilvus import DataType, Function, FunctionType, MilvusClient
+
+from .vector_index import (
+    HNSW_EF_CONSTRUCTION,
+    HNSW_EF_SEARCH,
+    HNSW_M,
+    IVF_MIN_NPROBE,
+    IVF_NPROBE_SHARE,
+    ivf_list_count,
+)
 
 KINDS = ("passages", "documents", "sentences", "terms", "meta")
 # Milvus VARCHAR holds at most 65,535 bytes; a character takes at most 4 in UTF-8.
@@ -29,14 +39,9 @@ ID_LENGTH = 1_024
 BM25_K1 = 1.5
 BM25_B = 0.75
 PLACEHOLDER = [1.0, 0.0]
-# The embedded store's FAISS index kinds, as Milvus index types (the manifest's ``index_type`` chooses).
-_DENSE_INDEX = {
-    "flat": ("FLAT", {}),
-    "hnsw": ("HNSW", {"M": 32, "efConstruction": 80}),
-    "ivf": ("IVF_FLAT", {"nlist": 1024}),
-    "ivfpq": ("IVF_SQ8", {"nlist": 4096}),
-}
-DENSE_SEARCH_PARAMS = {"ef": 256, "nprobe": 128}
+# The embedded store's FAISS index kinds as Milvus index types (the manifest's ``index_type`` chooses),
+# with the same parameters (index/vector_index.py); IVF-PQ's counterpart is IVF_SQ8 (int8 codes, 4x).
+_DENSE_INDEX = {"flat": "FLAT", "hnsw": "HNSW", "ivf": "IVF_FLAT", "ivfpq": "IVF_SQ8"}
 
 
 def collection(name: str, generation: int, kind: str) -> str:
@@ -55,9 +60,12 @@ def generation_of(collection_name: str, name: str) -> int | None:
     return int(found.group(1)) if found else None
 
 
-def create_generation(client: MilvusClient, name: str, generation: int, dimension: int, index_type: str) -> None:
-    """Create the five empty collections of ``generation``."""
-    _create(client, collection(name, generation, "passages"), _passages_schema(client, dimension), _passage_indexes(client, index_type))
+def create_generation(
+    client: MilvusClient, name: str, generation: int, dimension: int, index_type: str, passages: int
+) -> None:
+    """Create the five empty collections of ``generation``, its dense index made for ``passages`` vectors."""
+    _create(client, collection(name, generation, "passages"), _passages_schema(client, dimension),
+            _passage_indexes(client, index_type, passages))
     _create(client, collection(name, generation, "documents"), _documents_schema(client), _placeholder_index(client))
     _create(client, collection(name, generation, "sentences"), _sentences_schema(client, dimension), _sentence_index(client))
     _create(client, collection(name, generation, "terms"), _terms_schema(client), _placeholder_index(client))
@@ -89,10 +97,28 @@ def _passages_schema(client: MilvusClient, dimension: int):
     return schema
 
 
-def _passage_indexes(client: MilvusClient, index_type: str):
-    kind, params = _DENSE_INDEX[index_type]
+def dense_search_params(index_type: str, passages: int) -> dict[str, int]:
+    """The search parameters of a dense index of ``index_type`` over ``passages`` vectors (as FAISS's)."""
+    if index_type == "hnsw":
+        return {"ef": HNSW_EF_SEARCH}
+    if index_type in ("ivf", "ivfpq"):
+        # FAISS's share of the lists, not capped at nlist: the engine caps it at the lists it has, and
+        # milvus-lite builds its own number of lists (its default, 128; see _passage_indexes).
+        return {"nprobe": max(IVF_MIN_NPROBE, math.ceil(ivf_list_count(passages) * IVF_NPROBE_SHARE))}
+    return {}
+
+
+def _passage_indexes(client: MilvusClient, index_type: str, passages: int):
+    # pymilvus 3.0.2 sends these build parameters as separate entries, which a Milvus server reads;
+    # milvus-lite 3.2.2 reads only a JSON "params" entry, so it builds with its defaults (IVF 128
+    # lists, HNSW M 16) and BM25 with k1 1.5, b 0.75 (by luck bm25s's, as set here).
+    params: dict[str, int] = {}
+    if index_type == "hnsw":
+        params = {"M": HNSW_M, "efConstruction": HNSW_EF_CONSTRUCTION}
+    elif index_type in ("ivf", "ivfpq"):
+        params = {"nlist": ivf_list_count(passages)}
     indexes = client.prepare_index_params()
-    indexes.add_index("dense", index_type=kind, metric_type="IP", params=params)
+    indexes.add_index("dense", index_type=_DENSE_INDEX[index_type], metric_type="IP", params=params)
     indexes.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25",
                       params={"bm25_k1": BM25_K1, "bm25_b": BM25_B})
     return indexes

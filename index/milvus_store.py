@@ -195,7 +195,8 @@ class MilvusStore:
                                sentences=sum(len(part.spans) for part in contents.sentences.values()))
         else:
             manifest = replace(manifest, sentence_vectors="", sentences=0)
-        schema.create_generation(self.client, self.name, number, manifest.dimension, manifest.index_type)
+        schema.create_generation(self.client, self.name, number, manifest.dimension, manifest.index_type,
+                                 len(contents.chunks))
         self._insert(number, "passages", _passage_rows(contents))
         pause_at("writing")  # a no-op unless a test sets MINUTES_TEST_PAUSE_AT (see pause_hook)
         self._insert(number, "documents", _document_rows(contents.documents))
