@@ -12,14 +12,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from minutes_qa.cli.app import get_settings
 from minutes_qa.contract import AskResponse, Citation, DirectAnswer, Passage, Source
 from minutes_qa.eval.metrics import QuestionResult
 from minutes_qa.eval.questions import GoldQuote, Question
 from minutes_qa.eval.relevance import GoldSpan
 from minutes_qa.index.backend import Store, open_store
 from minutes_qa.rag.engine import Engine
-from minutes_qa.settings import Settings
+from minutes_qa.settings import Settings, get_settings
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE_CORPUS = REPO / "sample" / "corpus"
