@@ -143,7 +143,7 @@ def main() -> None:
     for row in rows:
         table.add_row(row["store"], f"{row['passages']:,}", f"{row['write_passages_per_s']:,.0f}",
                       *(f"{row[key]:.0f}" for key in ("search_50_ms", "search_95_ms", "ask_50_ms", "ask_95_ms")))
-    Console().print(table)
+    Console(width=160).print(table)
     if args.json:
         args.json.write_text(json.dumps(rows, indent=2), encoding="utf-8")
 
