@@ -22,7 +22,7 @@ from . import milvus_schema as schema
 from .backend import CandidateQuery, Candidates
 from .chunk_table import ChunkColumns
 from .milvus_filters import NOTHING, combine, date_expression, filter_expression, ids_expression, literal
-from .milvus_store import _CHUNK_FIELDS, MilvusStore, chunk_of, document_of
+from .milvus_store import CHUNK_FIELDS, MilvusStore, chunk_of, document_of
 from .records import Chunk, Document
 from .sentence_store import best_cosines, sentences_within
 
@@ -141,7 +141,7 @@ class MilvusChunks(ChunkColumns):
     def fetch(self, rows: Iterable[int]) -> list[Chunk]:
         """The chunks at ``rows``, in that order (repeats allowed). Raises IndexError for a row out of range."""
         wanted = [self._checked(row) for row in rows]
-        found = {row["id"]: chunk_of(row) for row in _by_ids(self._client, self._collection, wanted, _CHUNK_FIELDS)}
+        found = {row["id"]: chunk_of(row) for row in _by_ids(self._client, self._collection, wanted, CHUNK_FIELDS)}
         return [found[row] for row in wanted]
 
 

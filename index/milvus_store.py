@@ -14,12 +14,11 @@ from __future__ import annotations
 
 import itertools
 import json
-import logging
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import asdict, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from pymilvus import MilvusClient
@@ -33,7 +32,9 @@ from .records import Chunk, Document, DocumentMetadata, PageSpan
 from .sentence_store import VECTOR_DTYPE, DocumentSentences
 from .store import IndexContents, Manifest, with_counts, writer_lock
 
-log = logging.getLogger("minutes.index")
+if TYPE_CHECKING:
+    from .milvus_reader import MilvusReader
+
 DEFAULT_NAME = "minutes"
 _LITE_FILE = "milvus.db"
 # Rows per insert: well under gRPC's 64 MB message limit at ~6 kB a passage.
@@ -65,10 +66,10 @@ class MilvusStore:
             return cls(f"http://{address}", _checked_name(name or DEFAULT_NAME, setting), index_dir)
         path = setting.removeprefix("milvus-lite").removeprefix(":")
         data = Path(path) if path else index_dir / _LITE_FILE
-        data.parent.mkdir(parents=True, exist_ok=True)
         # pymilvus starts milvus-lite only for a path ending in .db.
         if data.suffix != ".db":
             raise WritePathError(f"MINUTES_STORE={setting!r}: milvus-lite's data path must end in .db, e.g. milvus-lite:var/milvus.db")
+        data.parent.mkdir(parents=True, exist_ok=True)
         return cls(str(data.resolve()), DEFAULT_NAME, index_dir)
 
     # --- reading the live generation ---------------------------------------------------------
@@ -106,8 +107,8 @@ class MilvusStore:
             raise IndexNotFound(f"Generation {generation} of {self.location} has no manifest: the index is damaged.")
         return Manifest(**json.loads(rows[0]["value"]))
 
-    def open_reader(self):  # -> MilvusReader (imported late: it imports this module)
-        from .milvus_reader import MilvusReader
+    def open_reader(self) -> MilvusReader:
+        from .milvus_reader import MilvusReader  # here: it imports this module
 
         number = self.live_generation()
         if number is None:
@@ -123,7 +124,7 @@ class MilvusStore:
         if number is None:
             raise IndexNotFound(f"No index at {self.location}.")
         documents = self.documents(number, with_text=True)
-        passages = sorted(self.scan(number, "passages", [*_CHUNK_FIELDS, "dense"]), key=lambda row: row["id"])
+        passages = sorted(self.scan(number, "passages", [*CHUNK_FIELDS, "dense"]), key=lambda row: row["id"])
         chunks = [chunk_of(row) for row in passages]
         dimension = self.manifest(number).dimension
         vectors = np.array([row["dense"] for row in passages], dtype=np.float32).reshape(-1, dimension)
@@ -238,12 +239,13 @@ class MilvusStore:
         self.client.close()
 
 
-_CHUNK_FIELDS = ["id", "chunk_id", "doc_id", "ordinal", "span_start", "span_end", "text", "heading", "page",
+# What a whole chunk is read back from.
+CHUNK_FIELDS = ["id", "chunk_id", "doc_id", "ordinal", "span_start", "span_end", "text", "heading", "page",
                  "embed_text", "duplicate_of"]
 
 
 def chunk_of(row: dict[str, Any]) -> Chunk:
-    """A :class:`Chunk` from a passages row with :data:`_CHUNK_FIELDS`."""
+    """A :class:`Chunk` from a passages row with :data:`CHUNK_FIELDS`."""
     return Chunk(
         chunk_id=row["chunk_id"], doc_id=row["doc_id"], ordinal=row["ordinal"], start=row["span_start"],
         end=row["span_end"], text=row["text"], heading=row["heading"],
