@@ -79,17 +79,35 @@ class SentenceLookup(Protocol):
 
 
 class StoreReader(Protocol):
-    """One generation, opened for reading: what the read path (``rag``, ``server``) uses of a store."""
+    """One generation, opened for reading: what the read path (``rag``, ``server``) uses of a store.
 
-    manifest: Manifest
-    # Identifies the generation: equal to :meth:`Store.live` while this generation is live.
-    key: str
-    # Every document's metadata (text omitted), by id.
-    documents: dict[str, Document]
-    chunks: ChunkColumns
-    vectors: RowVectors
-    # None for a generation written before sentence vectors were stored.
-    sentences: SentenceLookup | None
+    Its data members are read-only properties here, so that each store may hold a more specific
+    kind (the embedded store's chunk table, memory-mapped vectors, sentence files).
+    """
+
+    @property
+    def manifest(self) -> Manifest: ...
+
+    @property
+    def key(self) -> str:
+        """Identifies the generation: equal to :meth:`Store.live` while this generation is live."""
+        ...
+
+    @property
+    def documents(self) -> dict[str, Document]:
+        """Every document's metadata (text omitted), by id."""
+        ...
+
+    @property
+    def chunks(self) -> ChunkColumns: ...
+
+    @property
+    def vectors(self) -> RowVectors: ...
+
+    @property
+    def sentences(self) -> SentenceLookup | None:
+        """None for a generation written before sentence vectors were stored."""
+        ...
 
     def candidates(self, query: CandidateQuery) -> Candidates:
         """Dense and keyword candidates (``query.limit`` each), filters executed by the store."""
@@ -113,8 +131,10 @@ class StoreReader(Protocol):
 class Store(Protocol):
     """Where an index lives: generations written whole and switched to atomically."""
 
-    # Where, for messages ("the index at ...").
-    location: str
+    @property
+    def location(self) -> str:
+        """Where, for messages ("the index at ...")."""
+        ...
 
     def writer_lock(self) -> AbstractContextManager[None]:
         """Held for a whole ingest: one writer at a time."""

@@ -182,7 +182,8 @@ class MilvusSentences:
         by_doc: dict[str, list[dict[str, Any]]] = {}
         for row in sorted(rows, key=lambda row: row["id"]):
             by_doc.setdefault(row["doc_id"], []).append(row)
-        groups, vectors = [], []
+        groups: list[np.ndarray] = []
+        vectors: list[list[float]] = []
         for doc_id, start, end in spans:
             sentences = by_doc.get(doc_id, [])
             starts = np.array([row["span_start"] for row in sentences], dtype=np.int64)
