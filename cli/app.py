@@ -96,6 +96,28 @@ def ingest(
         raise typer.Exit(1)
 
 
+@app.command()
+def migrate(
+    source: Annotated[Path, typer.Option("--from", help="The index directory to copy (its live generation).")],
+    target: Annotated[str, typer.Option("--to", help="Where to: a MINUTES_STORE value, e.g. milvus://HOST:19530.")],
+) -> None:
+    """Copy an index into another store (e.g. FAISS into Milvus) without re-embedding anything."""
+    from minutes_qa.index.errors import WritePathError
+    from minutes_qa.index.migrate import migrate as run_migrate
+
+    # The source directory holds the lock: no ingest changes it while it is copied.
+    try:
+        report = run_migrate(source, "faiss", target, source)
+    except WritePathError as error:
+        raise _fail(str(error)) from error
+    console.print(
+        f"Copied {report.documents} documents, {report.passages} passages and {report.sentences} sentence vectors "
+        f"from {report.source} into {report.target}; live there as {report.generation}. Serve it with "
+        f"MINUTES_STORE={target}.",
+        markup=False,
+    )
+
+
 @app.command("index-info")
 def index_info(index: IndexOption = None, as_json: JsonOption = False) -> None:
     """What an index holds: documents, chunks, committees, date range, model."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import operator
 import sqlite3
 import threading
+from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator
 from typing import NamedTuple
 
@@ -35,14 +36,57 @@ class ChunkPosition(NamedTuple):
     canonical: int
 
 
-class ChunkTable:
-    """Every chunk of one generation, addressed by row (the row of its vector).
+class ChunkColumns(ABC):
+    """Every chunk of one generation, addressed by row (the row of its vector): the columns
+    ranking needs in memory, whole chunks read from wherever the store keeps them.
 
     Columns, indexed by row: ``document`` (position of the chunk's document in ``doc_ids``),
     ``ordinal``, ``start``, ``end`` (its span of the document text) and ``canonical`` (the row
     of the chunk it duplicates, or its own row); :meth:`positions` reads them for a few rows.
     ``table[row]`` and :meth:`fetch` read whole chunks; iterating reads them all, in row order,
     a batch at a time.
+    """
+
+    doc_ids: tuple[str, ...]
+    document: np.ndarray
+    ordinal: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+    canonical: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.ordinal)
+
+    def __getitem__(self, row: int) -> Chunk:
+        return self.fetch([row])[0]
+
+    def __iter__(self) -> Iterator[Chunk]:
+        # A batch at a time, releasing the lock in between, so that a loop over the table may
+        # itself read from the reader.
+        for first in range(0, len(self), _BATCH):
+            yield from self.fetch(range(first, min(first + _BATCH, len(self))))
+
+    def positions(self, rows: Iterable[int]) -> dict[int, ChunkPosition]:
+        """The columns at ``rows``, by row."""
+        wanted = np.fromiter(rows, dtype=np.int64)
+        columns = (self.document, self.ordinal, self.start, self.end, self.canonical)
+        values = zip(*(column[wanted].tolist() for column in columns), strict=True)
+        return dict(zip(wanted.tolist(), map(ChunkPosition._make, values), strict=True))
+
+    @abstractmethod
+    def fetch(self, rows: Iterable[int]) -> list[Chunk]:
+        """The chunks at ``rows``, in that order (repeats allowed). Raises IndexError for a row out of range."""
+
+    def _checked(self, row: int) -> int:
+        # Stores cannot bind numpy integers, and a negative row is a caller's mistake here.
+        row = operator.index(row)
+        if not 0 <= row < len(self):
+            raise IndexError(f"chunk row {row} is outside this index's {len(self)} rows")
+        return row
+
+
+class ChunkTable(ChunkColumns):
+    """The chunk columns of a generation folder, whole chunks from its SQLite store.
 
     ``doc_ids`` are every document's id in rowid order (the owning reader's, shared rather than
     read again: at a million passages they are ~360k strings). ``lock`` serialises use of
@@ -75,25 +119,6 @@ class ChunkTable:
         self.end: np.ndarray = np.ascontiguousarray(packed["end"])
         self.canonical: np.ndarray = np.ascontiguousarray(packed["canonical"])
 
-    def __len__(self) -> int:
-        return len(self.ordinal)
-
-    def __getitem__(self, row: int) -> Chunk:
-        return self.fetch([row])[0]
-
-    def __iter__(self) -> Iterator[Chunk]:
-        # A batch at a time, releasing the lock in between, so that a loop over the table may
-        # itself read from the reader.
-        for first in range(0, len(self), _BATCH):
-            yield from self.fetch(range(first, min(first + _BATCH, len(self))))
-
-    def positions(self, rows: Iterable[int]) -> dict[int, ChunkPosition]:
-        """The columns at ``rows``, by row."""
-        wanted = np.fromiter(rows, dtype=np.int64)
-        columns = (self.document, self.ordinal, self.start, self.end, self.canonical)
-        values = zip(*(column[wanted].tolist() for column in columns), strict=True)
-        return dict(zip(wanted.tolist(), map(ChunkPosition._make, values), strict=True))
-
     def fetch(self, rows: Iterable[int]) -> list[Chunk]:
         """The chunks at ``rows``, in that order (repeats allowed). Raises IndexError for a row out of range."""
         wanted = [self._checked(row) for row in rows]
@@ -105,13 +130,6 @@ class ChunkTable:
                 query = f"SELECT * FROM chunks WHERE row IN ({','.join('?' * len(batch))})"
                 found.update((record["row"], chunk_from_record(record)) for record in self._db.execute(query, batch))
         return [found[row] for row in wanted]
-
-    def _checked(self, row: int) -> int:
-        # SQLite cannot bind numpy integers, and a negative row is a caller's mistake here.
-        row = operator.index(row)
-        if not 0 <= row < len(self):
-            raise IndexError(f"chunk row {row} is outside this index's {len(self)} rows")
-        return row
 
 
 def chunk_from_record(record: sqlite3.Row) -> Chunk:

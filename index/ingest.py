@@ -21,6 +21,7 @@ from tqdm import tqdm
 
 from minutes_qa.settings import IndexSettings, Settings
 
+from .backend import Store, open_store
 from .chunking import CHUNKER_VERSION, chunk_document
 from .duplicates import find_duplicates
 from .embedding import Embedder, load_embedder
@@ -30,16 +31,7 @@ from .pause_hook import pause_at
 from .readers import SUPPORTED_SUFFIXES, read_file
 from .records import Chunk, Document, DocumentMetadata
 from .sentence_store import VECTOR_DTYPE, DocumentSentences, sentence_spans_by_document
-from .store import (
-    FORMAT_VERSION,
-    IndexContents,
-    Manifest,
-    current_generation,
-    load_contents,
-    read_manifest,
-    write_generation,
-    writer_lock,
-)
+from .store import FORMAT_VERSION, IndexContents, Manifest
 from .vector_index import choose_index_type
 
 SIDECAR_NAME = "sources.jsonl"
@@ -95,23 +87,25 @@ def ingest(
     missing = [str(path) for path in paths if not path.exists()]
     if missing:
         raise WritePathError(f"Not found: {', '.join(missing)}. Check the path and try again.")
-    with writer_lock(index_dir):
-        return _ingest_locked(paths, index_dir, settings, prune, progress, embedder)
+    store = open_store(index_dir, settings.index.store)
+    with store.writer_lock():
+        return _ingest_locked(paths, store, settings, prune, progress, embedder)
 
 
 def _ingest_locked(
-    paths: list[Path], index_dir: Path, settings: Settings, prune: bool, progress: bool, embedder: Embedder | None
+    paths: list[Path], store: Store, settings: Settings, prune: bool, progress: bool, embedder: Embedder | None
 ) -> IngestReport:
     started = time.perf_counter()
     report = IngestReport()
     sources = _collect_sources(paths, report)
-    previous_generation = current_generation(index_dir)
+    previous_generation = store.live()
     embedder = embedder or load_embedder(settings.embedding)
     manifest = manifest_for(embedder, settings.index)
     previous = IndexContents(documents=[], chunks=[], vectors=np.zeros((0, embedder.dimension), np.float32))
-    if previous_generation is not None:
-        manifest.check_compatible(read_manifest(previous_generation), index_dir)
-        previous = load_contents(previous_generation)
+    previous_manifest = store.live_manifest()
+    if previous_manifest is not None:
+        manifest.check_compatible(previous_manifest, store.location)
+        previous = store.load_contents()
 
     kept_docs, kept_ids, to_index = _plan(sources, previous, prune, report)
     new_docs, new_chunks = _read_and_chunk(to_index, embedder, settings.index, report, progress)
@@ -132,13 +126,12 @@ def _ingest_locked(
     sentences = {doc.doc_id: previous.sentences[doc.doc_id] for doc in kept_docs if doc.doc_id in previous.sentences}
     sentences.update(new_sentences)
     if previous_generation is not None and not report.changed and not unvectored:
-        report.generation = previous_generation.name
+        report.generation = previous_generation
     else:
         duplicates = find_duplicates(chunks, vectors, settings.index.near_duplicate_threshold)
         chunks = [replace(chunk, duplicate_of=duplicates.get(chunk.chunk_id)) for chunk in chunks]
         manifest = replace(manifest, index_type=choose_index_type(len(chunks), settings.index))
-        generation = write_generation(index_dir, IndexContents(documents, chunks, vectors, sentences), manifest)
-        report.generation = generation.name
+        report.generation = store.write_generation(IndexContents(documents, chunks, vectors, sentences), manifest)
     report.documents = len(documents)
     report.chunks = len(chunks)
     report.duplicates = sum(1 for chunk in chunks if chunk.duplicate_of)

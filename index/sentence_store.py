@@ -110,6 +110,35 @@ def load_sentences(generation: Path, doc_ids: Sequence[str]) -> dict[str, Docume
     }
 
 
+def sentences_within(starts: np.ndarray, ends: np.ndarray, start: int, end: int) -> np.ndarray:
+    """Positions of the sentences (one document's, sorted by start) that lie inside ``[start, end)``.
+
+    A span that holds no whole sentence (text split otherwise than at ingest) gets those it
+    overlaps instead.
+    """
+    first = int(np.searchsorted(starts, start, side="left"))
+    last = int(np.searchsorted(starts, end, side="left"))
+    inside = first + np.flatnonzero(ends[first:last] <= end)
+    if len(inside):
+        return inside.astype(np.int64)
+    return np.flatnonzero((starts < end) & (ends > start)).astype(np.int64)
+
+
+def best_cosines(groups: Sequence[np.ndarray], vectors: np.ndarray, query_vector: np.ndarray) -> np.ndarray:
+    """For each group of sentences, the highest cosine with ``query_vector`` of its vectors (0 for none).
+
+    ``vectors`` are the groups' vectors one after another, in order.
+    """
+    cosines = np.asarray(vectors).astype(np.float32) @ np.asarray(query_vector, dtype=np.float32)
+    scores = np.zeros(len(groups), dtype=np.float32)
+    first = 0
+    for position, group in enumerate(groups):
+        if len(group):
+            scores[position] = cosines[first : first + len(group)].max()
+        first += len(group)
+    return scores
+
+
 class SentenceStore:
     """The stored sentences of one open generation, looked up by document span. Safe to share between threads."""
 
@@ -144,14 +173,7 @@ class SentenceStore:
         if position is None:
             return np.zeros(0, dtype=np.int64)
         low, high = int(self.offsets[position]), int(self.offsets[position + 1])
-        starts, ends = self._starts[low:high], self._ends[low:high]
-        first = int(np.searchsorted(starts, start, side="left"))
-        last = int(np.searchsorted(starts, end, side="left"))
-        inside = first + np.flatnonzero(ends[first:last] <= end)
-        if len(inside):
-            return low + inside
-        overlapping = np.flatnonzero((starts < end) & (ends > start))
-        return (low + overlapping).astype(np.int64)
+        return low + sentences_within(self._starts[low:high], self._ends[low:high], start, end)
 
     def span_similarities(self, spans: Sequence[tuple[str, int, int]], query_vector: np.ndarray) -> np.ndarray:
         """For each ``(doc_id, start, end)``, the highest cosine of its sentences with ``query_vector`` (0 if none).
@@ -163,15 +185,7 @@ class SentenceStore:
         groups = [self.rows_within(doc_id, start, end) for doc_id, start, end in spans]
         if not groups:
             return np.zeros(0, dtype=np.float32)
-        rows = np.concatenate(groups)
-        cosines = self.vectors[rows].astype(np.float32) @ np.asarray(query_vector, dtype=np.float32)
-        scores = np.zeros(len(groups), dtype=np.float32)
-        first = 0
-        for position, group in enumerate(groups):
-            if len(group):
-                scores[position] = cosines[first : first + len(group)].max()
-            first += len(group)
-        return scores
+        return best_cosines(groups, self.vectors[np.concatenate(groups)], query_vector)
 
     def close(self) -> None:
         self.vectors.close()

@@ -37,8 +37,10 @@ from typing import Any
 import bm25s
 import numpy as np
 
+from .backend import CandidateQuery, Candidates
 from .chunk_table import ChunkTable, chunk_from_record
 from .errors import IndexBusy, IndexMismatch, IndexNotFound
+from .faiss_search import FaissSearch
 from .keywords import keyword_tokens
 from .pause_hook import pause_at
 from .records import Chunk, Document, DocumentMetadata, PageSpan
@@ -99,7 +101,7 @@ class Manifest:
     sentences: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
 
-    def check_compatible(self, other: Manifest, index_dir: Path) -> None:
+    def check_compatible(self, other: Manifest, index_dir: Path | str) -> None:
         """Raise :class:`IndexMismatch` if vectors or chunks of ``self`` cannot mix with ``other``."""
         for name in ("format_version", "model", "backend", "dimension", "chunker_version",
                      "chunk_max_tokens", "chunk_overlap_sentences"):
@@ -117,7 +119,7 @@ SETTING_OF_FIELD = {
 }
 
 
-def _mismatch_message(name: str, mine: Any, theirs: Any, index_dir: Path) -> str:
+def _mismatch_message(name: str, mine: Any, theirs: Any, index_dir: Path | str) -> str:
     """What an officer does when an index cannot take passages made now: set the setting it was built
     with, or (where no setting chooses it) build a fresh index."""
     rebuild = (
@@ -190,7 +192,7 @@ def write_generation(index_dir: Path, contents: IndexContents, manifest: Manifes
     _remove_abandoned(index_dir)
     previous = current_generation(index_dir)
     number = (read_manifest(previous).generation + 1) if previous else 1
-    manifest = _with_counts(manifest, contents, number)
+    manifest = with_counts(manifest, contents, number)
     staging = Path(tempfile.mkdtemp(prefix=f".staging-{number:06d}-", dir=index_dir))
     _write_sqlite(staging / "store.sqlite", contents)
     pause_at("writing")  # a no-op unless a test sets MINUTES_TEST_PAUSE_AT (see pause_hook)
@@ -238,6 +240,7 @@ class IndexReader:
 
     def __init__(self, generation: Path) -> None:
         self.generation = generation
+        self.key = generation.name
         self.manifest = read_manifest(generation)
         self.vector_index = load_vector_index(generation / "vectors.faiss")
         # A flat index holds the vectors themselves, resident; other kinds' rows are read from vectors.npy.
@@ -258,6 +261,20 @@ class IndexReader:
                 "(it adds them), or re-ingest into a new directory.",
                 generation,
             )
+        self._search = FaissSearch(self)
+
+    def candidates(self, query: CandidateQuery) -> Candidates:
+        """Dense (FAISS) and keyword (bm25s) candidates, filters applied as row masks."""
+        return self._search.candidates(query)
+
+    def term_weights(self) -> dict[str, float]:
+        """BM25's idf of every indexed word, read off the keyword index's sparse matrix."""
+        scores = self.bm25.scores
+        indptr = np.asarray(scores["indptr"])
+        frequencies = np.diff(np.append(indptr, len(scores["data"])))
+        count = max(1, int(scores["num_docs"]))
+        idf = np.log(1.0 + (count - frequencies + 0.5) / (frequencies + 0.5))
+        return {token: float(idf[index]) for token, index in self.bm25.vocab_dict.items() if index < len(idf)}
 
     @classmethod
     def open(cls, index_dir: Path) -> IndexReader:
@@ -291,7 +308,7 @@ class IndexReader:
             self.sentences.close()
 
 
-def _with_counts(manifest: Manifest, contents: IndexContents, number: int) -> Manifest:
+def with_counts(manifest: Manifest, contents: IndexContents, number: int) -> Manifest:
     values = asdict(manifest)
     values.update(
         documents=len(contents.documents),

@@ -57,6 +57,10 @@ class IndexSettings(_Section):
     """The write path: where the index lives, how minutes are chunked, de-duplicated and indexed."""
 
     index_dir: Path = Field(Path("var/index"), description="Directory holding the on-disk index.")
+    store: str = Field(
+        "faiss", description="Where the index is kept: 'faiss' (in index_dir), 'milvus://HOST:PORT[/NAME]' (a Milvus "
+        "server or cluster) or 'milvus-lite[:PATH]' (Milvus's embedded mode; without PATH, inside index_dir).",
+    )
     chunk_max_tokens: int = Field(
         256, ge=32, le=510, description="Upper bound of word pieces per chunk, contextual header included."
     )

@@ -15,11 +15,11 @@ from pathlib import Path
 import numpy as np
 
 from minutes_qa.contract import ABSTAIN_MESSAGE, AskResponse, Filters, Passage, SearchResponse, Turn
+from minutes_qa.index.backend import StoreReader, open_store
 from minutes_qa.index.chunking import contextual_header
 from minutes_qa.index.embedding import Embedder, shared_embedder
 from minutes_qa.index.errors import IndexMismatch
 from minutes_qa.index.records import Document
-from minutes_qa.index.store import IndexReader, current_generation
 from minutes_qa.settings import Settings
 from minutes_qa.text.labels import meeting_label
 
@@ -68,13 +68,13 @@ class DocumentMentions:
 
 @dataclass(frozen=True)
 class _Generation:
-    reader: IndexReader
+    reader: StoreReader
     retriever: Retriever
     mentions: DocumentMentions = field(compare=False, repr=False)
     passages: PassageReader = field(compare=False, repr=False)
 
     @classmethod
-    def open(cls, reader: IndexReader, embedder: Embedder, settings: Settings) -> _Generation:
+    def open(cls, reader: StoreReader, embedder: Embedder, settings: Settings) -> _Generation:
         return cls(
             reader, Retriever(reader, embedder, settings.retrieval), DocumentMentions(reader.document_text),
             PassageReader(reader),
@@ -107,7 +107,8 @@ class Engine:
         self.settings = settings
         self.glossary = Glossary.load(settings.retrieval.glossary_file)
         self._lock = threading.Lock()
-        reader = IndexReader.open(index_dir)
+        self.store = open_store(index_dir, settings.index.store)
+        reader = self.store.open_reader()
         self._check_model(reader)
         self.embedder = shared_embedder(
             settings.embedding.model, settings.embedding.embed_backend, settings.embedding.embed_cache_dir, settings.retrieval.inference_threads or None
@@ -119,16 +120,16 @@ class Engine:
         return cls(index_dir, settings)
 
     @property
-    def reader(self) -> IndexReader:
+    def reader(self) -> StoreReader:
         return self._generation.reader
 
     def reload(self) -> bool:
         """Switch to the index's live generation if an ingest replaced it; True if it did."""
         with self._lock:
-            live = current_generation(self.index_dir)
-            if live is None or live == self.reader.generation:
+            live = self.store.live()
+            if live is None or live == self.reader.key:
                 return False
-            reader = IndexReader(live)
+            reader = self.store.open_reader()
             self._check_model(reader)
             self._generation = _Generation.open(reader, self.embedder, self.settings)
             return True
@@ -291,11 +292,11 @@ class Engine:
             latest=dates[-1] if dates else None,
         )
 
-    def _check_model(self, reader: IndexReader) -> None:
+    def _check_model(self, reader: StoreReader) -> None:
         manifest = reader.manifest
         if (manifest.model, manifest.backend) != (self.settings.embedding.model, self.settings.embedding.embed_backend):
             raise IndexMismatch(
-                f"The index at {self.index_dir} was built with model '{manifest.model}' ({manifest.backend}) "
+                f"The index at {self.store.location} was built with model '{manifest.model}' ({manifest.backend}) "
                 f"but the settings ask for '{self.settings.embedding.model}' ({self.settings.embedding.embed_backend}). Set "
                 f"MINUTES_MODEL={manifest.model} and MINUTES_EMBED_BACKEND={manifest.backend}, or rebuild the "
                 f"index into a new directory."

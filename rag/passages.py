@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 
 from minutes_qa.contract import Passage, Source
-from minutes_qa.index.store import IndexReader
+from minutes_qa.index.backend import StoreReader
 
 from .references import formal_reference
 from .retrieval import ScoredPassage
@@ -23,7 +23,7 @@ _REMEMBERED = 4096
 class PassageReader:
     """Makes :class:`Passage` results of one generation's rows. Safe to share between threads."""
 
-    def __init__(self, reader: IndexReader, remembered: int = _REMEMBERED) -> None:
+    def __init__(self, reader: StoreReader, remembered: int = _REMEMBERED) -> None:
         self._reader = reader
         self._remembered = remembered
         self._known: dict[tuple[int, ...], tuple[str, str, Source]] = {}

@@ -1,4 +1,4 @@
-"""Dense (FAISS) and keyword (BM25) retrieval, fused, filtered and de-duplicated."""
+"""Dense and keyword (BM25) retrieval over any store, fused, filtered and de-duplicated."""
 
 from __future__ import annotations
 
@@ -9,14 +9,13 @@ from typing import NamedTuple
 import numpy as np
 
 from minutes_qa.contract import Filters
+from minutes_qa.index.backend import CandidateQuery, StoreReader
 from minutes_qa.index.chunk_table import ChunkPosition
+from minutes_qa.index.document_mask import DocumentMask
 from minutes_qa.index.embedding import Embedder
 from minutes_qa.index.keywords import keyword_tokens
-from minutes_qa.index.store import IndexReader
-from minutes_qa.index.vector_index import search_allowed
 from minutes_qa.settings import RetrievalSettings
 
-from .document_mask import DocumentMask
 from .fusion import ranked, reciprocal_rank_fusion, weighted_score_fusion
 from .places import Places
 from .query import QueryAnalysis
@@ -24,13 +23,6 @@ from .query import QueryAnalysis
 RETRIEVERS = ("dense", "bm25", "hybrid")
 # Two passages of one document sharing more than this share of the shorter are one result.
 _MAX_SPAN_OVERLAP = 0.5
-# Filtered dense search scores the allowed vectors this many at a time (96 MB at 384 dimensions):
-# copying them all at once would take 1.5 GB at a million passages.
-_SCORE_BLOCK_ROWS = 65_536
-# A filtered query is searched by the IVF index itself when at least this share of rows is allowed:
-# at 1M passages that kept recall@100 against the exact scan at 0.98 (10% allowed) to 0.995 (50%),
-# 8x faster; a smaller share is scanned exactly, which is then cheap.
-_ANN_MIN_ALLOWED_SHARE = 0.1
 
 
 class ScoredChunk(NamedTuple):
@@ -68,13 +60,13 @@ class ScoredPassage:
 class Retriever:
     """Ranks the chunks of one index generation for a query."""
 
-    def __init__(self, reader: IndexReader, embedder: Embedder, settings: RetrievalSettings) -> None:
+    def __init__(self, reader: StoreReader, embedder: Embedder, settings: RetrievalSettings) -> None:
         self.reader = reader
         self.embedder = embedder
         self.settings = settings
         self._documents = DocumentMask([reader.documents[doc_id] for doc_id in reader.chunks.doc_ids])
         self._doc_of_row = reader.chunks.document
-        self.idf = _inverse_document_frequencies(reader)
+        self.idf = TermWeights(reader.term_weights())
         self.places = Places.of({doc.metadata.council for doc in reader.documents.values() if doc.metadata.council})
 
     def retrieve(
@@ -90,17 +82,15 @@ class Retriever:
             raise ValueError(f"Unknown retriever '{mode}': use one of {', '.join(RETRIEVERS)}.")
         if not len(self.reader.chunks):
             return []
-        mask = self._mask(filters, analysis)
         query_vector = self.embedder.encode_query(analysis.dense_text) if mode != "bm25" else None
-        keyword_scores = self._keyword_scores(analysis) if mode != "dense" else None
-        candidates = self._candidates(mode, query_vector, keyword_scores, mask)
-        rows = np.fromiter(candidates, dtype=np.int64)
-        dense = self._dense_scores(query_vector, rows)
-        keyword = keyword_scores[rows] if keyword_scores is not None else np.zeros(len(rows))
+        tokens = keyword_tokens([analysis.keyword_text])[0] if mode != "dense" else None
+        found = self.reader.candidates(
+            CandidateQuery(query_vector, tokens, filters, analysis.since, analysis.until, self.settings.candidates)
+        )
         if named_councils is None:
             named_councils = self.places.named_in(analysis.keyword_text)
         # As Python numbers from here on: looping over numpy scalars costs several times more.
-        row_list, dense_list, keyword_list = rows.tolist(), dense.tolist(), keyword.tolist()
+        row_list, dense_list, keyword_list = found.rows.tolist(), found.dense.tolist(), found.keyword.tolist()
         final = self._favour_named_councils(self._fuse(mode, row_list, dense_list, keyword_list), named_councils)
         scored = {
             row: ScoredChunk(row, final[row], d, kw) for row, d, kw in zip(row_list, dense_list, keyword_list, strict=True)
@@ -119,61 +109,6 @@ class Retriever:
         named_or_unknown = self._documents.of_councils(named)[self._doc_of_row[rows]].tolist()
         factor = self.settings.other_council_factor
         return {row: score * (1.0 if ok else factor) for (row, score), ok in zip(final.items(), named_or_unknown, strict=True)}
-
-    def _mask(self, filters: Filters | None, analysis: QueryAnalysis) -> np.ndarray | None:
-        """Rows allowed by explicit filters (strict) and the question's own dates (lenient)."""
-        allowed_docs = np.ones(len(self.reader.chunks.doc_ids), dtype=bool)
-        restricted = False
-        if filters is not None:
-            allowed_docs = self._documents.matching(filters)
-            restricted = not allowed_docs.all()
-        if analysis.since or analysis.until:
-            # Dates read from a question only exclude meetings known to be outside them, and only
-            # when something is left: a wrong guess must not hide the answer.
-            dated = self._documents.within(analysis.since, analysis.until)
-            if (allowed_docs & dated).any():
-                allowed_docs &= dated
-                restricted = True
-        return allowed_docs[self._doc_of_row] if restricted else None
-
-    def _keyword_scores(self, analysis: QueryAnalysis) -> np.ndarray:
-        tokens = keyword_tokens([analysis.keyword_text])[0]
-        if not tokens:
-            return np.zeros(len(self.reader.chunks), dtype=np.float32)
-        return np.asarray(self.reader.bm25.get_scores(tokens), dtype=np.float32)
-
-    def _candidates(
-        self, mode: str, query_vector: np.ndarray | None, keyword_scores: np.ndarray | None, mask: np.ndarray | None
-    ) -> list[int]:
-        limit = self.settings.candidates
-        candidates: dict[int, None] = {}
-        if query_vector is not None:
-            candidates.update(dict.fromkeys(self._dense_candidates(query_vector, mask, limit)))
-        if keyword_scores is not None:
-            scores = keyword_scores if mask is None else np.where(mask, keyword_scores, -np.inf)
-            top = _top_rows(scores, limit)
-            candidates.update(dict.fromkeys(int(row) for row in top if scores[row] > 0))
-        return list(candidates)
-
-    def _dense_candidates(self, query_vector: np.ndarray, mask: np.ndarray | None, limit: int) -> list[int]:
-        if mask is None:
-            _, rows = self.reader.vector_index.search(query_vector[None, :].astype(np.float32), limit)
-            return [int(row) for row in rows[0] if row >= 0]
-        if mask.mean() >= _ANN_MIN_ALLOWED_SHARE:
-            found = search_allowed(self.reader.vector_index, query_vector, limit, mask)
-            if found is not None:
-                return [int(row) for row in found]
-        allowed = np.flatnonzero(mask)
-        scores = np.empty(len(allowed), dtype=np.result_type(self.reader.vectors.dtype, query_vector.dtype))
-        for first in range(0, len(allowed), _SCORE_BLOCK_ROWS):
-            block = allowed[first : first + _SCORE_BLOCK_ROWS]
-            scores[first : first + len(block)] = np.asarray(self.reader.vectors[block]) @ query_vector
-        return [int(allowed[i]) for i in _top_rows(scores, limit)]
-
-    def _dense_scores(self, query_vector: np.ndarray | None, rows: np.ndarray) -> np.ndarray:
-        if query_vector is None or not len(rows):
-            return np.zeros(len(rows), dtype=np.float32)
-        return np.asarray(self.reader.vectors[rows]) @ query_vector
 
     def _fuse(self, mode: str, rows: list[int], dense: list[float], keyword: list[float]) -> dict[int, float]:
         dense_map = dict(zip(rows, dense, strict=True))
@@ -265,33 +200,8 @@ class TermWeights(dict[str, float]):
         self.unseen: float = max(weights.values(), default=1.0)
 
 
-def _inverse_document_frequencies(reader: IndexReader) -> TermWeights:
-    """BM25's idf of every indexed word, read off the keyword index's sparse matrix."""
-    scores = reader.bm25.scores
-    indptr = np.asarray(scores["indptr"])
-    frequencies = np.diff(np.append(indptr, len(scores["data"])))
-    count = max(1, int(scores["num_docs"]))
-    idf = np.log(1.0 + (count - frequencies + 0.5) / (frequencies + 0.5))
-    return TermWeights({token: float(idf[index]) for token, index in reader.bm25.vocab_dict.items() if index < len(idf)})
-
-
 def _overlap_share(a: ChunkPosition, b: ChunkPosition) -> float:
     if a.document != b.document:
         return 0.0
     shared = min(a.end, b.end) - max(a.start, b.start)
     return max(shared, 0) / max(1, min(a.end - a.start, b.end - b.start))
-
-
-def _top_rows(scores: np.ndarray, limit: int) -> np.ndarray:
-    """The rows of the ``limit`` highest ``scores``, best first, ties in row order.
-
-    Exactly ``np.argsort(-scores, kind="stable")[:limit]``, without sorting a million scores per
-    query: only those above the ``limit``-th best are sorted, and those equal to it (all the
-    masked-out rows, when fewer than ``limit`` are allowed) follow in row order.
-    """
-    if limit >= len(scores):
-        return np.argsort(-scores, kind="stable")
-    threshold = np.partition(scores, len(scores) - limit)[len(scores) - limit]
-    above = np.flatnonzero(scores > threshold)
-    ties = np.flatnonzero(scores == threshold)[: limit - len(above)]
-    return np.concatenate([above[np.argsort(-scores[above], kind="stable")], ties])

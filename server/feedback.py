@@ -17,7 +17,7 @@ from typing import Any
 from fastapi import Request
 
 from minutes_qa.contract import AskResponse, ErrorResponse, FeedbackReceipt, FeedbackRequest
-from minutes_qa.index.store import IndexReader
+from minutes_qa.index.backend import StoreReader
 from minutes_qa.settings import Settings
 
 from .errors import ApiError
@@ -100,7 +100,7 @@ class FeedbackService:
             return None
         return answer_id(key, generation, RatedAnswer.of(response))
 
-    def record(self, body: FeedbackRequest, reader: IndexReader) -> FeedbackReceipt:
+    def record(self, body: FeedbackRequest, reader: StoreReader) -> FeedbackReceipt:
         """Check ``body`` (its question and comment already checked by its model) against its answer
         id and store it."""
         rated = _rated(body)
@@ -132,7 +132,7 @@ def _rated(body: FeedbackRequest) -> RatedAnswer:
     )
 
 
-def _file_of(reader: IndexReader, passage_id: str) -> str | None:
+def _file_of(reader: StoreReader, passage_id: str) -> str | None:
     """The file a passage was cut from: its id is '<doc_id>:<ordinal>[-<last ordinal>]'."""
     document = reader.documents.get(passage_id.rsplit(":", 1)[0])
     return document.file if document else None

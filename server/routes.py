@@ -41,10 +41,10 @@ from minutes_qa.contract import (
     SearchRequest,
     SearchResponse,
 )
+from minutes_qa.index.backend import StoreReader
 from minutes_qa.index.ingest import IngestReport
 from minutes_qa.index.readers import SUPPORTED_SUFFIXES
 from minutes_qa.index.records import Document
-from minutes_qa.index.store import IndexReader
 from minutes_qa.rag.engine import Engine
 from minutes_qa.settings import Settings
 
@@ -131,7 +131,7 @@ class TextLengths:
         self._lengths: dict[tuple[str, str], int] = {}
         self._lock = threading.Lock()
 
-    def chars(self, reader: IndexReader, doc: Document) -> int:
+    def chars(self, reader: StoreReader, doc: Document) -> int:
         # Keyed by content hash too: an updated document has a new length under the same id.
         key = (doc.doc_id, doc.content_hash)
         with self._lock:

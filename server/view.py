@@ -22,8 +22,8 @@ from urllib.parse import urlsplit
 
 import numpy as np
 
+from minutes_qa.index.backend import StoreReader
 from minutes_qa.index.records import Document
-from minutes_qa.index.store import IndexReader
 from minutes_qa.rag.references import formal_reference, minute_number
 from minutes_qa.text.quotes import reference_text
 
@@ -109,7 +109,7 @@ def check_span(length: int, start: int | None, end: int | None) -> Span | None:
     return Span(start, end)
 
 
-def cited_heading(reader: IndexReader, doc_id: str, offset: int) -> str:
+def cited_heading(reader: StoreReader, doc_id: str, offset: int) -> str:
     """The heading path ("Item title › Minutes:") of the passage of ``doc_id`` holding ``offset``.
 
     Empty when no stored passage holds it (headings are the chunker's, so only the index knows them).

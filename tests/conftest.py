@@ -18,13 +18,20 @@ from minutes_qa.index.embedding import (
 from minutes_qa.index.ingest import ingest  # noqa: E402
 from minutes_qa.rag.engine import Engine  # noqa: E402
 from minutes_qa.settings import Settings  # noqa: E402
-from support import SAMPLE_CORPUS, SHARED_CORPUS  # noqa: E402
+from support import SAMPLE_CORPUS, SHARED_CORPUS, STORES  # noqa: E402
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Run the tests of a module that sets ``EVERY_STORE = True`` once per store (``support.STORES``)."""
+    if getattr(metafunc.module, "EVERY_STORE", False) and "settings" in metafunc.fixturenames:
+        metafunc.parametrize("settings", STORES, indirect=True, scope="session")
 
 
 @pytest.fixture(scope="session")
-def settings() -> Settings:
-    """Default settings, as a fresh user has them."""
-    return Settings()
+def settings(request: pytest.FixtureRequest) -> Settings:
+    """Default settings, as a fresh user has them; with another store where a module runs on every store."""
+    store = getattr(request, "param", "faiss")
+    return Settings() if store == "faiss" else Settings().replace(store=store)
 
 
 @pytest.fixture(scope="session")

@@ -6,6 +6,7 @@ conftest: conftest files hold fixtures only. Importing it loads no model and bui
 
 from __future__ import annotations
 
+import os
 import signal
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,7 +16,9 @@ from minutes_qa.contract import AskResponse, Citation, DirectAnswer, Passage, So
 from minutes_qa.eval.metrics import QuestionResult
 from minutes_qa.eval.questions import GoldQuote, Question
 from minutes_qa.eval.relevance import GoldSpan
+from minutes_qa.index.backend import Store, open_store
 from minutes_qa.rag.engine import Engine
+from minutes_qa.settings import Settings, get_settings
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE_CORPUS = REPO / "sample" / "corpus"
@@ -23,6 +26,34 @@ SAMPLE_CORPUS = REPO / "sample" / "corpus"
 SHARED = REPO.parent / "shared"
 SHARED_CORPUS = SHARED / "corpus"
 SHARED_EVAL = SHARED / "eval"
+
+
+# The stores that the read-path and write-path test modules run against: a module that sets
+# ``EVERY_STORE = True`` has each of its tests that uses ``settings`` run once per store (conftest.py).
+# milvus-lite keeps its data inside each test's index directory.
+STORES = ("faiss", "milvus-lite")
+
+
+def store_of(index_dir: Path, settings: Settings) -> Store:
+    """The store that ``settings`` choose for the index at ``index_dir``."""
+    return open_store(index_dir, settings.index.store)
+
+
+@contextmanager
+def store_in_environment(settings: Settings) -> Iterator[dict[str, str]]:
+    """``MINUTES_STORE`` of ``settings`` for commands run here (the CLI reads the environment) or in children;
+    yields the environment for children. The CLI's settings cache is cleared on the way in and out."""
+    previous = os.environ.get("MINUTES_STORE")
+    os.environ["MINUTES_STORE"] = settings.index.store
+    get_settings.cache_clear()
+    try:
+        yield dict(os.environ)
+    finally:
+        if previous is None:
+            del os.environ["MINUTES_STORE"]
+        else:
+            os.environ["MINUTES_STORE"] = previous
+        get_settings.cache_clear()
 
 
 @contextmanager

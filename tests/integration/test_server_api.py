@@ -38,6 +38,8 @@ Members discussed the Zanzibar night market's waste arrangements & the "noise" c
 RESOLVED: that street trading consent be granted for twelve months.
 """
 UI_ORIGIN = "http://ui.example"
+# Every test runs on each store (tests/conftest.py).
+EVERY_STORE = True
 
 
 @dataclass(frozen=True)
@@ -49,11 +51,11 @@ class Service:
 
 
 @pytest.fixture(scope="module")
-def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
+def service(tmp_path_factory: pytest.TempPathFactory, settings: Settings) -> Iterator[Service]:
     root = tmp_path_factory.mktemp("server-api")
     hostile = root / "hostile-minutes.txt"
     hostile.write_text(HOSTILE_TEXT, encoding="utf-8")
-    settings = Settings(index_dir=root / "index", cors_origins=[UI_ORIGIN], admin_token=None, max_k=20)
+    settings = settings.replace(index_dir=root / "index", cors_origins=[UI_ORIGIN], admin_token=None, max_k=20)
     embedder = shared_embedder(settings.embedding.model, settings.embedding.embed_backend, settings.embedding.embed_cache_dir)
     ingest([SAMPLE, hostile], settings.index.index_dir, settings, progress=False, embedder=embedder)
     app = create_app(settings)

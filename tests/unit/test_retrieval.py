@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from minutes_qa.index.faiss_search import top_rows
 from minutes_qa.rag.fusion import min_max_normalise, ranked, reciprocal_rank_fusion, weighted_score_fusion
 from minutes_qa.rag.glossary import Glossary, GlossaryError
 from minutes_qa.rag.query import analyse_query, question_dates
-from minutes_qa.rag.retrieval import _top_rows
 
 
 def test_rrf_exact_values() -> None:
@@ -72,7 +72,7 @@ def test_top_rows_are_those_of_a_full_stable_sort(limit: int) -> None:
     rng = np.random.default_rng(limit)
     scores = rng.integers(0, 6, size=200).astype(np.float32)
     scores[rng.random(200) < 0.6] = -np.inf
-    assert np.array_equal(_top_rows(scores, limit), np.argsort(-scores, kind="stable")[:limit])
+    assert np.array_equal(top_rows(scores, limit), np.argsort(-scores, kind="stable")[:limit])
 
 
 @pytest.fixture(scope="module")
