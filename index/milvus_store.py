@@ -42,6 +42,11 @@ _INSERT_ROWS = 1_000
 # Rows per query when a reader or incremental ingest reads a collection whole: within a server's
 # 16,384-row limit on a query's results.
 _READ_ROWS = 4_000
+# pymilvus pings an idle connection every 10 s; milvus-lite's gRPC server keeps gRPC's default policy
+# (no pings without calls within 5 minutes) and after three answers GOAWAY "too many pings", which broke
+# every client of that server in the process (measured: one client idle 45 s, then a new one fails to
+# connect). Pings during calls still detect a dead server.
+_GRPC_OPTIONS = {"grpc.keepalive_permit_without_calls": 0}
 # Documents per query when their text is read too: ~0.1-1 MB each, in a reply of at most 64 MB.
 _TEXT_DOCUMENTS = 50
 
@@ -54,7 +59,7 @@ class MilvusStore:
         self.name = name
         self.location = f"{uri} (index '{name}')"
         self._lock_dir = lock_dir
-        self.client = MilvusClient(uri)
+        self.client = MilvusClient(uri, grpc_options=_GRPC_OPTIONS)
 
     @classmethod
     def from_setting(cls, setting: str, index_dir: Path) -> MilvusStore:

@@ -39,6 +39,10 @@ RESOLVED: that the Quokka Meadow rewilding scheme be approved.
 """
 
 
+# Every test runs on each store (tests/conftest.py): uploads ingest through the service into either.
+EVERY_STORE = True
+
+
 @dataclass(frozen=True)
 class Service:
     client: httpx.Client
@@ -56,9 +60,9 @@ class Service:
 
 
 @pytest.fixture(scope="module")
-def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
+def service(tmp_path_factory: pytest.TempPathFactory, settings: Settings) -> Iterator[Service]:
     root = tmp_path_factory.mktemp("server-ingest")
-    settings = Settings(index_dir=root / "index", admin_token=TOKEN, max_upload_bytes=MAX_UPLOAD)
+    settings = settings.replace(index_dir=root / "index", admin_token=TOKEN, max_upload_bytes=MAX_UPLOAD)
     embedder = shared_embedder(settings.embedding.model, settings.embedding.embed_backend, settings.embedding.embed_cache_dir)
     seed = [SAMPLE / "000_8587a590a89dd507.txt", SAMPLE / "003_f76c7aff191b9b00.txt"]
     ingest(seed, settings.index.index_dir, settings, progress=False, embedder=embedder)
