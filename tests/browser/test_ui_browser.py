@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-import socket
 import subprocess
 import sys
 import threading
@@ -32,7 +31,7 @@ from minutes_qa.server.app import create_app
 from minutes_qa.settings import Settings
 from minutes_qa.ui.app import start_ui
 from minutes_qa.ui.render import Turn, citation_url, render_conversation
-from support import REPO
+from support import REPO, free_port
 
 ROOT = REPO
 CHROMIUM = Path("/usr/bin/chromium")
@@ -72,18 +71,12 @@ pytestmark = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 class _Service:
     """The real FastAPI service on a free port, in a background thread."""
 
     def __init__(self, settings: Settings, engine: Engine) -> None:
         self.settings = settings
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         config = uvicorn.Config(
             create_app(settings, engine), host="127.0.0.1", port=self.port, log_level="warning", access_log=False
@@ -133,7 +126,7 @@ def service(settings: Settings, engine: Engine) -> Iterator[_Service]:
 
 @pytest.fixture(scope="module")
 def ui_url(settings: Settings, service: _Service) -> Iterator[str]:
-    demo = start_ui(settings.ui, RequestLimits.of(settings), service.url, "127.0.0.1", _free_port())
+    demo = start_ui(settings.ui, RequestLimits.of(settings), service.url, "127.0.0.1", free_port())
     yield demo.local_url
     demo.close()
 
@@ -157,7 +150,7 @@ def hostile_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[_Servi
 @pytest.fixture(scope="module")
 def hostile_ui_url(hostile_service: _Service) -> Iterator[str]:
     """The UI over the hostile service."""
-    demo = start_ui(hostile_service.settings.ui, RequestLimits.of(hostile_service.settings), hostile_service.url, "127.0.0.1", _free_port())
+    demo = start_ui(hostile_service.settings.ui, RequestLimits.of(hostile_service.settings), hostile_service.url, "127.0.0.1", free_port())
     yield demo.local_url
     demo.close()
 
@@ -292,7 +285,7 @@ def test_empty_and_overlong_questions_get_a_clear_message(page: Page, ui_url: st
 
 def test_stopped_service_gives_a_clear_error(page: Page, browser: Browser, settings: Settings, engine: Engine) -> None:
     doomed = _Service(settings, engine).start()
-    demo = start_ui(settings.ui, RequestLimits.of(settings), doomed.url, "127.0.0.1", _free_port())
+    demo = start_ui(settings.ui, RequestLimits.of(settings), doomed.url, "127.0.0.1", free_port())
     try:
         page.goto(demo.local_url)
         _ask(page, "what did the board say about workforce risk?")

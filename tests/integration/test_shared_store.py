@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import threading
@@ -24,7 +23,7 @@ import pytest
 from minutes_qa.index.embedding import Embedder
 from minutes_qa.index.ingest import ingest
 from minutes_qa.settings import Settings
-from support import SAMPLE_CORPUS
+from support import SAMPLE_CORPUS, free_port
 
 QUESTION = "What did the board say about workforce risk?"
 NEW_MINUTES = """Meeting: 12/05/2023 - Environment Committee (Item 4)
@@ -42,12 +41,6 @@ RESOLVED: that the Quokka Meadow rewilding scheme be approved.
 START_SECONDS = 180
 # A service looks for a new generation at most once a second (server/generation_check.py).
 VISIBLE_SECONDS = 30
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class _Process:
@@ -91,7 +84,7 @@ class _Process:
 @pytest.fixture
 def milvus_server(tmp_path: Path) -> Iterator[str]:
     """A Milvus server on a loopback port: ``MINUTES_STORE`` naming it."""
-    port = _free_port()
+    port = free_port()
     server = _Process(
         [sys.executable, "-m", "milvus_lite", "server", "--data-dir", str(tmp_path / "milvus.db"), "--host", "127.0.0.1",
          "--port", str(port)],
@@ -105,7 +98,7 @@ def milvus_server(tmp_path: Path) -> Iterator[str]:
 
 
 def _serve(store: str, index_dir: Path, cwd: Path) -> tuple[_Process, str]:
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "MINUTES_STORE": store, "MINUTES_INDEX_DIR": str(index_dir), "PYTHONUNBUFFERED": "1",
            "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
     service = _Process([sys.executable, "-m", "minutes_qa.cli", "serve", "--host", "127.0.0.1", "--port", str(port)], env, cwd)

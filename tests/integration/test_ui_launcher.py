@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import queue
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -21,7 +20,7 @@ from minutes_qa.cli.app import app as cli
 from minutes_qa.index.embedding import shared_embedder
 from minutes_qa.index.ingest import ingest
 from minutes_qa.settings import Settings
-from support import REPO, sigint_for_children
+from support import REPO, free_port, sigint_for_children
 
 ROOT = REPO
 START_SECONDS = 120
@@ -84,12 +83,6 @@ class Launched:
         return returncode == 0 and _refuses(f"{self.api_url}/health") and _refuses(self.ui_url)
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def _refuses(url: str) -> bool:
     try:
         httpx.get(url, timeout=2)
@@ -114,7 +107,7 @@ def launch(index_dir: Path) -> Iterator[Callable[..., Launched]]:
     started: list[Launched] = []
 
     def start(sigint_ignored: bool = False) -> Launched:
-        api_port, ui_port = _free_port(), _free_port()
+        api_port, ui_port = free_port(), free_port()
         env = {**os.environ, "MINUTES_PORT": str(api_port), "MINUTES_UI_PORT": str(ui_port), "PYTHONUNBUFFERED": "1"}
         with sigint_for_children(ignored=sigint_ignored):
             process = subprocess.Popen(
