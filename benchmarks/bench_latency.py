@@ -13,8 +13,9 @@ over an index of the same files (ingested here into a temporary folder unless ``
 one). Two instances run: one answers ``/ask``, the other ``/search``, so that neither request
 finds the question's embedding already cached by the other (the tutorial caches nothing).
 Each runs in its own process; one client sends every question of ``eval/*.jsonl`` to each in
-turn (which goes first alternates), plus our ``GET /search`` with the same words, and prints
-p50/p95 and the ratios. Then concurrency 1/8/32 against our ``/ask``: latency, errors, throughput.
+turn (which goes first alternates), plus our ``GET /search`` with the same words, and the floor of
+any answer with this model over HTTP: a ``POST /embed`` to the tutorial's app that embeds the
+question and returns. Prints p50/p95 and the ratios. Then concurrency 1/8/32 against our ``/ask``: latency, errors, throughput.
 Figures, not a test. Writes benchmarks/results/latency.json (latency-tutorial-BACKEND.json for another tutorial backend).
 
     .venv/bin/python benchmarks/bench_latency.py [--shared ../shared] [--index var/index] [--rounds 1]
@@ -92,6 +93,11 @@ def serve_tutorial(shared: Path, port: int, backend: str) -> None:
     @app.get("/health")
     def health() -> dict:
         return {"status": "ok", "windows": len(windows)}
+
+    @app.post("/embed")
+    def embed(body: Ask) -> dict:
+        # The floor of any answer over HTTP with this model: the round trip and the question's embedding.
+        return {"dimension": int(embedder.encode([body.question]).shape[1])}
 
     @app.post("/ask")
     def ask(body: Ask) -> dict:
@@ -173,7 +179,7 @@ def timed_request(client: httpx.Client, method: str, url: str, **kwargs) -> floa
 
 def single_client(tutorial: str, ours: str, our_search: str, questions: list[str], rounds: int) -> dict[str, list[float]]:
     """Every question to both services, alternating which goes first, plus /search to our other instance."""
-    times: dict[str, list[float]] = {"tutorial /ask": [], "ours /ask": [], "ours /search": []}
+    times: dict[str, list[float]] = {"tutorial /ask": [], "ours /ask": [], "ours /search": [], "floor": []}
     with httpx.Client(timeout=120) as client:
         for question in questions[:3]:  # warm-up: first requests pay for lazy imports and caches
             timed_request(client, "POST", f"{tutorial}/ask", json={"question": question})
@@ -188,6 +194,7 @@ def single_client(tutorial: str, ours: str, our_search: str, questions: list[str
                 if (number + round_number) % 2:
                     calls.reverse()
                 calls.append(("ours /search", "GET", f"{our_search}/search", {"params": {"q": question}}))
+                calls.append(("floor", "POST", f"{tutorial}/embed", {"json": {"question": question}}))
                 for name, method, url, kwargs in calls:
                     times[name].append(timed_request(client, method, url, **kwargs))
     return times
@@ -302,6 +309,7 @@ def main() -> None:
     for name, figures in singles.items():
         print(f"{name:16}{figures['p50_ms']:9.1f}{figures['p95_ms']:9.1f}{figures['mean_ms']:9.1f}"
               f"{figures['p50_ms'] / base['p50_ms']:15.2f}x{figures['p95_ms'] / base['p95_ms']:15.2f}x")
+    print("floor: the round trip and the question's embedding alone (the tutorial's app, no search)")
     print("\nOur /ask under concurrent clients")
     print(f"{'clients':>8}{'requests':>10}{'errors':>8}{'req/s':>8}{'p50 ms':>9}{'p95 ms':>9}")
     for load in loads:

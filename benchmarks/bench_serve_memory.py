@@ -237,7 +237,7 @@ def serve(index_dir: Path, searches: int, asks: int) -> None:
 
     stages = {"imports": memory_mb()}
     settings = Settings()
-    shared_embedder(settings.embedding.model, settings.embedding.embed_backend, settings.embedding.embed_cache_dir)
+    shared_embedder(settings.embedding)
     stages["embedder loaded"] = memory_mb()
     started = time.perf_counter()
     engine = Engine.open(index_dir, settings)

@@ -168,7 +168,7 @@ def build_index(corpus: Sequence[Path], index_dir: Path, settings: Settings, pro
     if missing:
         raise EvalError(f"Corpus folder(s) not found: {', '.join(missing)}.")
     # The engine opened afterwards takes the same cached model, so it is loaded once per run.
-    embedder = shared_embedder(settings.embedding.model, settings.embedding.embed_backend, settings.embedding.embed_cache_dir)
+    embedder = shared_embedder(settings.embedding)
     return ingest(list(corpus), index_dir, settings, prune=True, progress=progress, embedder=embedder)
 
 

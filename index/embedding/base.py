@@ -37,6 +37,16 @@ class Embedder(ABC):
     def encode(self, texts: Sequence[str], batch_size: int = 32, progress: bool = False) -> np.ndarray:
         """Embed ``texts`` as a (len(texts), dimension) float32 array of unit vectors."""
 
+    @property
+    def ingest_precision(self) -> str:
+        """What ``encode_corpus`` computes in."""
+        return "fp32"
+
+    def encode_corpus(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
+        """Embed many texts for the write path (passages, sentences); backends with a faster way to
+        embed in bulk than they embed questions override this."""
+        return self.encode(texts, batch_size=batch_size)
+
     @cached_property
     def tokenizer(self):
         """The model's Hugging Face tokenizer (backends with a tokenizer of another kind override this)."""
@@ -70,3 +80,12 @@ class Embedder(ABC):
     def _embed_query(self, text: str) -> np.ndarray:
         """One query's vector; models that embed questions unlike passages override this."""
         return self.encode([text], batch_size=1)[0]
+
+
+def mean_pool_normalise(hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """sentence-transformers' mean pooling over unmasked tokens, then L2 normalisation."""
+    weights = mask.astype(np.float32)
+    summed = np.einsum("bsd,bs->bd", hidden.astype(np.float32, copy=False), weights)
+    pooled = summed / np.clip(weights.sum(axis=1, keepdims=True), 1e-9, None)
+    norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+    return (pooled / np.clip(norms, 1e-12, None)).astype(np.float32, copy=False)

@@ -32,7 +32,8 @@ import onnxruntime as ort
 from tqdm import tqdm
 
 from ..errors import WritePathError
-from .base import Embedder
+from .base import Embedder, mean_pool_normalise
+from .bf16_bulk import Bf16Bulk, Bf16BulkEncoder
 
 # Bump when the export, fusion or quantisation below changes: the cache key includes it.
 EXPORT_RECIPE = 3
@@ -40,7 +41,7 @@ _INPUT_NAMES = ("input_ids", "attention_mask", "token_type_ids")
 _WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin", "config.json")
 # The export is verified against PyTorch on these before it is cached; lengths differ on purpose
 # so padding and dynamic shapes are exercised.
-_PROBE_TEXTS = (
+PROBE_TEXTS = (
     "Apologies for absence were received from Councillor Smith.",
     "RESOLVED: That the Health and Wellbeing Board notes the update on the Integrated Care Strategy "
     "and agrees the priorities set out in section 3 of the report, subject to the changes agreed.",
@@ -134,10 +135,13 @@ class OnnxEmbedder(OnnxRuntimeEmbedder):
     """A sentence-transformers model exported to ONNX at first use, fp32 or int8 (see the module doc).
 
     ``threads`` caps the cores one ``encode`` uses: fp32's threads per run, int8's runs at a time.
+    With ``bulk``, fp32's ``encode_corpus`` runs in bfloat16 on PyTorch (see :mod:`.bf16_bulk`);
+    questions stay fp32 on ONNX Runtime.
     """
 
     def __init__(
-        self, model_id: str, quantized: bool = False, cache_dir: Path | None = None, threads: int | None = None
+        self, model_id: str, quantized: bool = False, cache_dir: Path | None = None, threads: int | None = None,
+        bulk: Bf16Bulk | None = None,
     ) -> None:
         super().__init__(model_id)
         self.backend = "onnx-int8" if quantized else "onnx"
@@ -149,7 +153,25 @@ class OnnxEmbedder(OnnxRuntimeEmbedder):
             self.session = new_session(self.onnx_path, 1)
         else:
             self.session = new_session(self.onnx_path, threads)
+        self._bulk_min_texts = bulk.min_texts if bulk is not None else 0
+        self._bulk = None if bulk is None or quantized else Bf16BulkEncoder(
+            self.model_path, self.tokenizer, self.max_tokens, bulk.batch_tokens
+        )
+        self._bulk_checked = False
         self._warm_up()
+
+    @property
+    def ingest_precision(self) -> str:
+        """What ``encode_corpus`` computes in: bf16 or this backend's own precision."""
+        return "bf16" if self._bulk is not None else ("int8" if self.backend == "onnx-int8" else "fp32")
+
+    def encode_corpus(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
+        if self._bulk is None or len(texts) < max(self._bulk_min_texts, 1):
+            return self.encode(texts, batch_size=batch_size)
+        if not self._bulk_checked:
+            self._bulk.check(PROBE_TEXTS, self.encode(PROBE_TEXTS))
+            self._bulk_checked = True
+        return self._bulk.encode(texts)
 
 
 def _run(session: ort.InferenceSession, input_ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -158,15 +180,6 @@ def _run(session: ort.InferenceSession, input_ids: np.ndarray, mask: np.ndarray)
     # The optimiser may drop an input the graph does not use (token types, for some models).
     feeds = {arg.name: inputs[arg.name] for arg in session.get_inputs()}
     return mean_pool_normalise(session.run(None, feeds)[0], mask)
-
-
-def mean_pool_normalise(hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """sentence-transformers' mean pooling over unmasked tokens, then L2 normalisation."""
-    weights = mask.astype(np.float32)
-    summed = np.einsum("bsd,bs->bd", hidden.astype(np.float32, copy=False), weights)
-    pooled = summed / np.clip(weights.sum(axis=1, keepdims=True), 1e-9, None)
-    norms = np.linalg.norm(pooled, axis=1, keepdims=True)
-    return (pooled / np.clip(norms, 1e-12, None)).astype(np.float32, copy=False)
 
 
 def ensure_export(model_path: Path, export_dir: Path, quantized: bool) -> Path:
@@ -194,7 +207,7 @@ def _export_fp32(model_path: Path, target: Path) -> None:
     tokenizer = AutoTokenizer.from_pretrained(str(model_path))
     # The reference is taken before tracing: the tracer leaves the model unfit for eager use.
     with torch.no_grad():
-        encoded = tokenizer(list(_PROBE_TEXTS), padding=True, return_tensors="pt")
+        encoded = tokenizer(list(PROBE_TEXTS), padding=True, return_tensors="pt")
         hidden = model(**encoded).last_hidden_state.numpy()
     reference = mean_pool_normalise(hidden, encoded["attention_mask"].numpy())
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -277,7 +290,7 @@ def _quantize(model_path: Path, fp32: Path, target: Path) -> None:
 
 def _probe_vectors(session: ort.InferenceSession, tokenizer, alone: bool = False) -> np.ndarray:
     """The probes' vectors, as one padded batch or (as int8 runs them) each text alone."""
-    batches = [[text] for text in _PROBE_TEXTS] if alone else [list(_PROBE_TEXTS)]
+    batches = [[text] for text in PROBE_TEXTS] if alone else [list(PROBE_TEXTS)]
     vectors = []
     for batch in batches:
         encoded = tokenizer(batch, padding=True, return_tensors="np")

@@ -100,7 +100,7 @@ class _Service:
 
 def _index(folder: Path, index_dir: Path) -> Settings:
     settings = Settings(index_dir=index_dir)
-    embedder = shared_embedder(settings.embedding.model, settings.embedding.embed_backend, settings.embedding.embed_cache_dir)
+    embedder = shared_embedder(settings.embedding)
     report = ingest([folder], index_dir, settings, progress=False, embedder=embedder)
     assert not report.failed, report.failed
     return settings

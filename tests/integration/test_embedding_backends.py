@@ -8,7 +8,9 @@ import numpy as np
 import pytest
 
 from minutes_qa.index.embedding import TorchEmbedder, load_embedder, onnx_backend
+from minutes_qa.index.embedding.bf16_bulk import Bf16Bulk, Bf16BulkEncoder
 from minutes_qa.index.embedding.onnx_backend import OnnxEmbedder
+from minutes_qa.index.errors import WritePathError
 from minutes_qa.settings import Settings
 from support import REPO
 
@@ -134,3 +136,33 @@ def test_export_is_cached_and_reused(
 def test_settings_choose_the_backend(embedders: dict[str, OnnxEmbedder], cache_dir: Path) -> None:
     embedder = load_embedder(Settings(embed_backend="onnx-int8", embed_cache_dir=cache_dir).embedding)
     assert isinstance(embedder, OnnxEmbedder) and embedder.backend == "onnx-int8"
+
+
+def test_bf16_ingest_vectors_are_the_fp32_model_s(cache_dir: Path, passages: list[str]) -> None:
+    embedder = OnnxEmbedder(MODEL, cache_dir=cache_dir, bulk=Bf16Bulk(batch_tokens=512, min_texts=3))
+    assert embedder.ingest_precision == "bf16"
+    fp32 = embedder.encode(passages)
+    # Calls with fewer texts than min_texts stay fp32: a small ingest would not win back PyTorch's load.
+    np.testing.assert_array_equal(embedder.encode_corpus(passages[:2]), embedder.encode(passages[:2]))
+    bulk = embedder.encode_corpus(passages)
+    np.testing.assert_allclose(np.linalg.norm(bulk, axis=1), 1.0, atol=1e-5)
+    assert (bulk * fp32).sum(axis=1).min() > 0.9995
+    assert not np.array_equal(bulk, fp32)  # it did run in bf16
+    # Questions stay fp32 on ONNX Runtime.
+    np.testing.assert_array_equal(embedder.encode_query(passages[2]), embedder.encode([passages[2]])[0])
+
+
+def test_bf16_ingest_that_strays_from_fp32_is_refused(cache_dir: Path, passages: list[str]) -> None:
+    embedder = OnnxEmbedder(MODEL, cache_dir=cache_dir)
+    bulk = Bf16BulkEncoder(embedder.model_path, embedder.tokenizer, embedder.max_tokens, 512)
+    bulk.check(passages, embedder.encode(passages))
+    with pytest.raises(WritePathError, match="MINUTES_INGEST_PRECISION=fp32"):
+        bulk.check(passages, -embedder.encode(passages))
+
+
+@pytest.mark.parametrize("precision", ["fp32", "bf16"])
+def test_settings_choose_the_ingest_precision(cache_dir: Path, precision: str) -> None:
+    embedder = load_embedder(Settings(ingest_precision=precision, embed_cache_dir=cache_dir).embedding)
+    assert embedder.ingest_precision == precision
+    int8 = load_embedder(Settings(embed_backend="onnx-int8", ingest_precision=precision, embed_cache_dir=cache_dir).embedding)
+    assert int8.ingest_precision == "int8"  # int8 indexes are embedded in int8 throughout

@@ -50,7 +50,7 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
     root = tmp_path_factory.mktemp("feedback")
     corpus = sorted(SAMPLE.glob("*.txt"))
     settings = Settings(index_dir=root / "index", feedback_burst=1000, max_comment_chars=300)
-    embedder = shared_embedder(settings.embedding.model, settings.embedding.embed_backend, settings.embedding.embed_cache_dir)
+    embedder = shared_embedder(settings.embedding)
     ingest(corpus, settings.index.index_dir, settings, progress=False, embedder=embedder)
     app = create_app(settings)
     with background_server(app) as base, httpx.Client(base_url=base, timeout=60) as client:
@@ -215,7 +215,7 @@ def test_feedback_survives_a_reingest(service: Service) -> None:
     old_generation = current_generation(service.settings.index.index_dir)
     late = old_generation.parent.parent / "late-minutes.txt"
     late.write_text(LATE_MINUTES, encoding="utf-8")
-    embedder = shared_embedder(service.settings.embedding.model, service.settings.embedding.embed_backend, service.settings.embedding.embed_cache_dir)
+    embedder = shared_embedder(service.settings.embedding)
     # Twice: the first re-ingest keeps the old generation one round, the second removes it.
     ingest([*service.corpus, late], service.settings.index.index_dir, service.settings, progress=False, embedder=embedder)
     late.write_text(LATE_MINUTES.replace("twelve", "six"), encoding="utf-8")

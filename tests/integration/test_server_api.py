@@ -56,7 +56,7 @@ def service(tmp_path_factory: pytest.TempPathFactory, settings: Settings) -> Ite
     hostile = root / "hostile-minutes.txt"
     hostile.write_text(HOSTILE_TEXT, encoding="utf-8")
     settings = settings.replace(index_dir=root / "index", cors_origins=[UI_ORIGIN], admin_token=None, max_k=20)
-    embedder = shared_embedder(settings.embedding.model, settings.embedding.embed_backend, settings.embedding.embed_cache_dir)
+    embedder = shared_embedder(settings.embedding)
     ingest([SAMPLE, hostile], settings.index.index_dir, settings, progress=False, embedder=embedder)
     app = create_app(settings)
     with background_server(app) as base, httpx.Client(base_url=base, timeout=60) as client:

@@ -63,7 +63,7 @@ class Service:
 def service(tmp_path_factory: pytest.TempPathFactory, settings: Settings) -> Iterator[Service]:
     root = tmp_path_factory.mktemp("server-ingest")
     settings = settings.replace(index_dir=root / "index", admin_token=TOKEN, max_upload_bytes=MAX_UPLOAD)
-    embedder = shared_embedder(settings.embedding.model, settings.embedding.embed_backend, settings.embedding.embed_cache_dir)
+    embedder = shared_embedder(settings.embedding)
     seed = [SAMPLE / "000_8587a590a89dd507.txt", SAMPLE / "003_f76c7aff191b9b00.txt"]
     ingest(seed, settings.index.index_dir, settings, progress=False, embedder=embedder)
     app = create_app(settings)

@@ -94,7 +94,7 @@ def _refuses(url: str) -> bool:
 @pytest.fixture(scope="module")
 def index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     settings = Settings(index_dir=tmp_path_factory.mktemp("launcher") / "index")
-    embedder = shared_embedder(settings.embedding.model, settings.embedding.embed_backend, settings.embedding.embed_cache_dir)
+    embedder = shared_embedder(settings.embedding)
     ingest([ROOT / "sample" / "corpus"], settings.index.index_dir, settings, progress=False, embedder=embedder)
     return settings.index.index_dir
 
