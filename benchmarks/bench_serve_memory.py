@@ -24,9 +24,10 @@ asks with the dev set's questions (asks with questions not searched before), and
 (anonymous and file-backed) after each step, the peak (VmHWM), the latencies and how many asks
 were answered (an abstention reads no sentence vectors). File-backed RSS is memory-mapped index
 files in the page cache: clean pages the kernel drops under memory pressure; anonymous RSS is what
-the process holds. ``--cold`` drops the generation's files from the page cache before serving.
+the process holds. ``--cold`` drops the generation's files from the page cache before serving, ``--warm``
+reads them into it.
 
-    .venv/bin/python benchmarks/bench_serve_memory.py [--passages 1000000] [--keep] [--reuse] [--cold]
+    .venv/bin/python benchmarks/bench_serve_memory.py [--passages 1000000] [--keep] [--reuse] [--cold | --warm]
 
 Writes benchmarks/results/serve_memory.json.
 """
@@ -229,6 +230,15 @@ def evict_from_page_cache(generation: Path) -> None:
                 os.close(descriptor)
 
 
+def read_into_page_cache(generation: Path) -> None:
+    """Read every file of the generation once, so that its pages are in the kernel's page cache."""
+    for path in generation.rglob("*"):
+        if path.is_file():
+            with path.open("rb") as handle:
+                while handle.read(1 << 24):
+                    pass
+
+
 def serve(index_dir: Path, searches: int, asks: int) -> None:
     """The child side of :func:`serve_check`: prints one JSON line."""
     from minutes_qa.contract import AskResponse
@@ -276,8 +286,12 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/minutes-bench-serve"))
     parser.add_argument("--keep", action="store_true", help="Keep the built index in --workdir.")
     parser.add_argument("--reuse", action="store_true", help="Serve an index of this size kept by an earlier --keep run (no build times then).")
-    parser.add_argument("--cold", action="store_true",
-                        help="Drop the generation's files from the page cache first, as after a restart (else whatever the build or an earlier run left there is warm).")
+    cache = parser.add_mutually_exclusive_group()
+    cache.add_argument("--cold", action="store_true",
+                       help="Drop the generation's files from the page cache first, as after a restart.")
+    cache.add_argument("--warm", action="store_true",
+                       help="Read the generation's files into the page cache first, as on a server that has been answering "
+                       "for a while (else whatever the build or an earlier run left there is warm).")
     parser.add_argument("--serve", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
@@ -296,6 +310,8 @@ def run(args: argparse.Namespace) -> None:
     disk = {name: disk_mb(generation / name) for name in GENERATION_FILES}
     if args.cold:
         evict_from_page_cache(generation)
+    if args.warm:
+        read_into_page_cache(generation)
     console.print(f"Serving {generation} in a fresh process{' (its files not in the page cache)' if args.cold else ''} ...")
     served = serve_check(index_dir, args.searches, args.asks)
     if not args.keep:

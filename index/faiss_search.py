@@ -12,7 +12,7 @@ import numpy as np
 
 from .backend import CandidateQuery, Candidates
 from .document_mask import DocumentMask
-from .vector_index import search_allowed
+from .vector_index import dense_search
 
 if TYPE_CHECKING:
     from .store import IndexReader
@@ -72,11 +72,13 @@ class FaissSearch:
         return np.asarray(self.reader.bm25.get_scores(tokens), dtype=np.float32)
 
     def _dense_candidates(self, query_vector: np.ndarray, mask: np.ndarray | None, limit: int) -> list[int]:
+        def rescore(rows: np.ndarray) -> np.ndarray:
+            return self._dense_scores(query_vector, rows)
+
         if mask is None:
-            _, rows = self.reader.vector_index.search(query_vector[None, :].astype(np.float32), limit)
-            return [int(row) for row in rows[0] if row >= 0]
+            return [int(row) for row in dense_search(self.reader.vector_index, query_vector, limit, rescore)]
         if mask.mean() >= _ANN_MIN_ALLOWED_SHARE:
-            found = search_allowed(self.reader.vector_index, query_vector, limit, mask)
+            found = dense_search(self.reader.vector_index, query_vector, limit, rescore, mask)
             if found is not None:
                 return [int(row) for row in found]
         allowed = np.flatnonzero(mask)
