@@ -29,9 +29,8 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 import numpy as np  # noqa: E402
-from bench_embed import chunk_documents, load_documents  # noqa: E402
-from bench_scale import real_sentences, synthetic_passages, synthetic_vectors  # noqa: E402
-from bench_serve_memory import synthetic_corpus  # noqa: E402
+from bench_scale import synthetic_vectors  # noqa: E402
+from bench_serve_memory import synthetic_minutes  # noqa: E402
 
 from minutes_qa.index.duplicates import find_duplicates, nearest_neighbours  # noqa: E402
 from minutes_qa.index.embedding import load_embedder  # noqa: E402
@@ -98,14 +97,7 @@ def main() -> None:
     sizes = [int(size) for size in args.sizes.split(",") if size]
     settings = Settings()
     embedder = load_embedder(settings.embedding)
-    real_documents = load_documents()
-    real_chunks = chunk_documents(real_documents, embedder, settings)
-    bodies = [
-        passage.partition("\n")[2]
-        for passage in synthetic_passages([chunk.embed_text for chunk in real_chunks], real_sentences(), max(sizes))
-    ]
-    _, all_chunks = synthetic_corpus(real_documents, real_chunks, bodies)
-    del bodies
+    _, all_chunks = synthetic_minutes(max(sizes), embedder, settings)
     real_vectors = embedder.encode([chunk.embed_text for chunk in all_chunks[: args.sample]])
     all_vectors = synthetic_vectors(real_vectors, max(sizes))
 

@@ -83,21 +83,13 @@ def build(index_dir: Path, size: int, sample: int, console: Console) -> dict[str
     """Write a ``size``-passage generation into ``index_dir``; returns the seconds each step took."""
     # Imported here, not at the top: the serving child must not load what only the build needs
     # (bench_embed brings ONNX Runtime in before the model), or its steps would be misattributed.
-    from bench_embed import chunk_documents, load_documents
-    from bench_scale import real_sentences, synthetic_passages, synthetic_vectors
+    from bench_scale import synthetic_vectors
 
     seconds: dict[str, float] = {}
     started = time.perf_counter()
     settings = Settings()
     embedder = load_embedder(settings.embedding)
-    real_documents = load_documents()
-    real_chunks = chunk_documents(real_documents, embedder, settings)
-    bodies = [
-        passage.partition("\n")[2]
-        for passage in synthetic_passages([chunk.embed_text for chunk in real_chunks], real_sentences(), size)
-    ]
-    documents, chunks = synthetic_corpus(real_documents, real_chunks, bodies)
-    del bodies
+    documents, chunks = synthetic_minutes(size, embedder, settings)
     seconds["texts"] = time.perf_counter() - started
     console.print(f"{len(chunks):,} passages in {len(documents):,} documents ({seconds['texts']:.0f} s); "
                   f"embedding {sample} for real ...")
@@ -164,6 +156,20 @@ def synthetic_sentences(
         sentences[doc.doc_id] = DocumentSentences(spans[doc.doc_id], stored[first : first + count])
         first += count
     return sentences
+
+
+def synthetic_minutes(size: int, embedder, settings: Settings) -> tuple[list[Document], list[Chunk]]:
+    """``size`` passages of real seed and dev sentences recombined, in documents shaped like the real ones."""
+    from bench_embed import chunk_documents, load_documents
+    from bench_scale import real_sentences, synthetic_passages
+
+    real_documents = load_documents()
+    real_chunks = chunk_documents(real_documents, embedder, settings)
+    bodies = [
+        passage.partition("\n")[2]
+        for passage in synthetic_passages([chunk.embed_text for chunk in real_chunks], real_sentences(), size)
+    ]
+    return synthetic_corpus(real_documents, real_chunks, bodies)
 
 
 def synthetic_corpus(
